@@ -1,0 +1,17 @@
+"""sklearn_lc: scikit-learn compatible classification of variable-star light curves.
+
+Light curves (irregular time in days, magnitude, magnitude error) go in;
+transformers return fixed-shape float32 arrays and estimators predict classes.
+"""
+
+from ._version import __version__
+from .datasets import load_light_curves, make_light_curves
+from .utils import check_light_curves, from_long_frame
+
+__all__ = [
+    "__version__",
+    "check_light_curves",
+    "from_long_frame",
+    "load_light_curves",
+    "make_light_curves",
+]

@@ -1,0 +1,199 @@
+"""Loaders for the project's ``.npz`` light-curve format."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ..utils._validation import check_light_curves
+
+__all__ = ["get_data_home", "load_light_curves", "KNOWN_DATASETS"]
+
+KNOWN_DATASETS = ("crts_drake14", "asas_richards12", "sdss_s82_rrlyrae")
+ENV_VAR = "SKLEARN_LC_DATA"
+
+
+def _checkout_data_dir() -> Path:
+    # <checkout>/sklearn_lc/datasets/_base.py -> <checkout>/../shared/data
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def get_data_home(data_home: str | os.PathLike | None = None) -> list[Path]:
+    """Return the folders searched for data sets, in order.
+
+    Parameters
+    ----------
+    data_home : str or path-like, optional
+        A folder given explicitly; searched first.
+
+    Returns
+    -------
+    folders : list of Path
+        ``data_home`` if given, else the ``SKLEARN_LC_DATA`` environment
+        variable if set, then ``../shared/data`` next to the source checkout and
+        next to the current directory when present.
+    """
+    if data_home is not None:
+        return [Path(data_home).expanduser()]
+    candidates = []
+    if os.environ.get(ENV_VAR):
+        candidates.append(Path(os.environ[ENV_VAR]).expanduser())
+    candidates.append(_checkout_data_dir())
+    candidates.append(Path.cwd().parent / "shared" / "data")
+    candidates.append(Path.cwd() / "shared" / "data")
+    seen, out = set(), []
+    for c in candidates:
+        key = str(c.resolve()) if c.exists() else str(c)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def _find_file(name_or_path: str | os.PathLike, data_home: Any) -> Path:
+    p = Path(name_or_path).expanduser()
+    if p.suffix == ".npz" or p.is_file():
+        if p.is_file():
+            return p
+        raise FileNotFoundError(f"no such light-curve file: {p}")
+    name = str(name_or_path)
+    looked = []
+    for folder in get_data_home(data_home):
+        for cand in (folder / name / f"{name}.npz", folder / f"{name}.npz"):
+            looked.append(str(cand))
+            if cand.is_file():
+                return cand
+    raise FileNotFoundError(
+        f"data set {name!r} not found. Looked in:\n  "
+        + "\n  ".join(looked)
+        + f"\nPass data_home=<folder holding {name}/{name}.npz>, set the {ENV_VAR} "
+        "environment variable to that folder, or give the path of an .npz file. "
+        f"Known names: {', '.join(KNOWN_DATASETS)}."
+    )
+
+
+def _split(arrays: dict, prefix_t: str, prefix_m: str, prefix_e: str, off_key: str) -> list:
+    t = np.asarray(arrays[prefix_t], dtype=np.float64)
+    m = np.asarray(arrays[prefix_m], dtype=np.float64)
+    e = np.asarray(arrays[prefix_e], dtype=np.float64) if prefix_e in arrays else None
+    o = np.asarray(arrays[off_key], dtype=np.int64)
+    if e is None:
+        return [(t[a:b], m[a:b]) for a, b in zip(o[:-1], o[1:])]
+    return [(t[a:b], m[a:b], e[a:b]) for a, b in zip(o[:-1], o[1:])]
+
+
+def load_light_curves(
+    name_or_path: str | os.PathLike,
+    data_home: str | os.PathLike | None = None,
+    *,
+    classes: Sequence[str] | None = None,
+    as_frame: bool = False,
+) -> Bunch:
+    """Load a labelled light-curve data set in the project's ``.npz`` format.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A data-set name (``"crts_drake14"``, ``"asas_richards12"``,
+        ``"sdss_s82_rrlyrae"``), looked up as ``<folder>/<name>/<name>.npz`` or
+        ``<folder>/<name>.npz``, or the path of an ``.npz`` file.
+    data_home : str or path-like, optional
+        Folder holding the data sets. Defaults to the ``SKLEARN_LC_DATA``
+        environment variable, else ``../shared/data`` beside the checkout.
+    classes : sequence of str, optional
+        Keep only stars with these labels (in file order).
+    as_frame : bool, default=False
+        If True, ``frame`` is a one-row-per-star DataFrame with array cells
+        ``time``, ``mag``, ``err`` plus ``target``, ``id`` and the other
+        per-star columns; it is accepted by every transformer.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``light_curves`` (canonical list of ``(t, m, err)``), ``target`` (str
+        labels), ``ids``, every other per-star array of the file (``group``,
+        ``period``, ``ra``, ``dec``, ``split``...), ``light_curves_<band>`` for
+        extra bands (``light_curves_r``), ``target_names``, ``filename``,
+        ``DESCR`` and ``frame`` (None unless ``as_frame``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file cannot be found; the message lists where it looked.
+
+    Examples
+    --------
+    >>> from sklearn_lc.datasets import load_light_curves
+    >>> data = load_light_curves("sdss_s82_rrlyrae")  # doctest: +SKIP
+    >>> len(data.light_curves), sorted(set(data.target))  # doctest: +SKIP
+    (483, ['RRab', 'RRc'])
+    """
+    path = _find_file(name_or_path, data_home)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}  # materialise each array once
+    for key in ("time", "mag", "offsets", "label"):
+        if key not in arrays:
+            raise ValueError(f"{path}: not a light-curve file, missing array {key!r}")
+    n = len(arrays["offsets"]) - 1
+    target = np.asarray(arrays["label"]).astype(str)
+    select = np.arange(n)
+    if classes is not None:
+        classes = [str(c) for c in classes]
+        unknown = sorted(set(classes) - set(target))
+        if unknown:
+            raise ValueError(f"{path.name}: unknown classes {unknown}; has {sorted(set(target))}")
+        select = np.flatnonzero(np.isin(target, classes))
+    lcs = _split(arrays, "time", "mag", "err", "offsets")
+    bunch = Bunch(filename=str(path))
+    bunch.light_curves = check_light_curves([lcs[i] for i in select])
+    bunch.target = target[select]
+    ids = arrays.get("id", np.arange(n).astype(str))
+    bunch.ids = np.asarray(ids).astype(str)[select]
+    extra_bands = sorted(k[len("offsets_"):] for k in arrays if k.startswith("offsets_"))
+    for band in extra_bands:
+        lb = _split(arrays, f"time_{band}", f"mag_{band}", f"err_{band}", f"offsets_{band}")
+        # a star may have no points in an extra band: keep its slot, as empty arrays
+        bunch[f"light_curves_{band}"] = [
+            check_light_curves([lb[i]], min_points=0)[0] for i in select
+        ]
+    used = {"time", "mag", "err", "offsets", "label", "id"}
+    for band in extra_bands:
+        used |= {f"time_{band}", f"mag_{band}", f"err_{band}", f"offsets_{band}"}
+    for key, value in arrays.items():
+        if key in used:
+            continue
+        value = np.asarray(value)
+        if value.ndim >= 1 and value.shape[0] == n:
+            bunch[key] = value[select]
+    bunch.target_names = np.unique(bunch.target)
+    readme = path.parent / "README.md"
+    bunch.DESCR = readme.read_text() if readme.is_file() else f"Light curves from {path.name}"
+    bunch.frame = None
+    if as_frame:
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {
+                "id": bunch.ids,
+                "time": [lc[0] for lc in bunch.light_curves],
+                "mag": [lc[1] for lc in bunch.light_curves],
+                "err": [lc[2] for lc in bunch.light_curves],
+                "target": bunch.target,
+            }
+        )
+        for key, value in bunch.items():
+            if (
+                key not in frame.columns
+                and key not in ("light_curves", "target_names", "ids")
+                and isinstance(value, np.ndarray)
+                and value.shape[:1] == (len(select),)
+                and value.ndim == 1
+            ):
+                frame[key] = value
+        bunch.frame = frame
+    return bunch
