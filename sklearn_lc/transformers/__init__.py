@@ -1,0 +1,5 @@
+"""Transformers: light curves in, fixed-shape float32 arrays out."""
+
+from ._windows import WINDOW_CHANNELS, WindowPad
+
+__all__ = ["WINDOW_CHANNELS", "WindowPad"]
