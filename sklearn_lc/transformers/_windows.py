@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from numbers import Integral
 from typing import Any
 
@@ -71,8 +72,9 @@ class WindowPad(TransformerMixin, BaseEstimator):
     strategy : {"first", "last", "random", "subsample"}, default="first"
         How a curve longer than ``window`` is cut: its first or last
         ``window`` points, a random run of ``window`` consecutive points
-        (seeded by ``random_state``; the same for every call of
-        ``transform``), or ``window`` points evenly spaced over the whole curve.
+        (seeded by ``random_state`` and by the star's own times, so a star
+        gets the same crop in every call, batch or alone, whatever its
+        position), or ``window`` points evenly spaced over the whole curve.
     scale : bool, default=False
         Divide magnitude (and error) by the window's magnitude standard
         deviation. ASTROMER does not scale, to keep amplitude information.
@@ -156,10 +158,17 @@ class WindowPad(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         lcs = check_light_curves(X)
-        rng = check_random_state(self.random_state)
-        lengths = np.fromiter((lc[0].shape[0] for lc in lcs), dtype=np.int64, count=len(lcs))
-        # drawn up front, so the result does not depend on n_jobs or chunking
-        starts = np.floor(rng.random_sample(len(lcs)) * np.maximum(lengths - self.window + 1, 1))
+        starts = np.zeros(len(lcs), dtype=np.int64)
+        if self.strategy == "random":
+            # One seed per star from the estimator's seed and the star's own times:
+            # the crop of a star does not depend on its position in the batch, on
+            # the other stars, or on n_jobs.
+            base = int(check_random_state(self.random_state).randint(2**31 - 1))
+            for i, (t, _, _) in enumerate(lcs):
+                room = t.shape[0] - self.window + 1
+                if room > 1:
+                    seq = np.random.default_rng([base, zlib.crc32(t.tobytes())])
+                    starts[i] = seq.integers(0, room)
         idx = np.arange(len(lcs))
         return map_chunks(
             lambda ix: _fill([lcs[i] for i in ix], starts[ix], self.window, self.strategy,

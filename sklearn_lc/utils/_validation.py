@@ -35,11 +35,15 @@ def _numeric(a: Any, index: int, what: str) -> np.ndarray:
     if a is None:
         raise TypeError(f"light curve {index}: {what} is None")
     if isinstance(a, (str, bytes)):
-        raise TypeError(f"light curve {index}: {what} is a string ({a!r:.40}), expected numbers")
+        raise TypeError(
+            f"light curve {index}: {what} is a string ({a!r:.40}), expected numbers"
+        )
     try:
         arr = np.asarray(a)
     except (ValueError, TypeError) as exc:  # ragged nested input
-        raise ValueError(f"light curve {index}: {what} could not be read as an array: {exc}") from exc
+        raise ValueError(
+            f"light curve {index}: {what} could not be read as an array: {exc}"
+        ) from exc
     if arr.dtype.kind not in "biuf":
         if arr.dtype.kind == "O":
             try:
@@ -133,12 +137,14 @@ def _canonical_star(
     if bad.any():
         if on_invalid == "raise":
             k = int(np.flatnonzero(bad)[0])
-            what = (
-                "time" if not np.isfinite(t[k]) else "mag" if not np.isfinite(m[k]) else "err"
+            what, value = (
+                ("time", t[k]) if not np.isfinite(t[k])
+                else ("mag", m[k]) if not np.isfinite(m[k])
+                else ("err", err[k])
             )
             raise ValueError(
                 f"light curve {index}: {int(bad.sum())} non-finite value(s) "
-                f"(first at point {k}: {what}={[t, m, err][('time', 'mag', 'err').index(what)][k]}); "
+                f"(first at point {k}: {what}={value}); "
                 "use on_invalid='drop_points' to drop such points"
             )
         keep = ~bad
@@ -215,7 +221,8 @@ def check_light_curves(
         - a list (or tuple, or 1-D object array) with one entry per star, each a
           ``(t, m)`` / ``(t, m, err)`` sequence of 1-D arrays, a dict with
           ``time``, ``mag`` (and ``err``) keys, or an ``(n_i, 2|3)`` array
-          (``(2|3, n_i)`` is also read, columns first);
+          (``(2|3, n_i)`` is also read, channels first, when the array does not
+          have 2 or 3 columns; a square 3x3 array is read as 3 points);
         - a one-row-per-star ``pandas.DataFrame`` whose cells are arrays, with
           the columns named by ``columns``;
         - a NaN-padded float array of shape ``(n_stars, n_points, 2|3)``, in
@@ -345,7 +352,9 @@ def from_long_frame(
         raise TypeError(f"from_long_frame expects a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in (id, time, mag) if c not in df.columns]
     if missing:
-        raise ValueError(f"long-format frame is missing column(s) {missing}; has {list(df.columns)}")
+        raise ValueError(
+            f"long-format frame is missing column(s) {missing}; has {list(df.columns)}"
+        )
     keys = df[id].to_numpy()
     codes, uniques = _first_seen_codes(keys)
     order = np.argsort(codes, kind="stable")

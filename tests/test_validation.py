@@ -1,0 +1,236 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_lc.utils import check_light_curves, from_long_frame, to_padded_array
+
+
+def _curves():
+    rng = np.random.RandomState(1)
+    out = []
+    for n in (5, 8, 4):
+        t = np.sort(rng.uniform(0, 100, n))
+        out.append((t, rng.normal(15, 1, n), rng.uniform(0.01, 0.1, n)))
+    return out
+
+
+def _assert_same(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        for u, v in zip(x, y):
+            np.testing.assert_array_equal(u, v)
+            assert u.dtype == np.float64
+
+
+def test_every_input_form_round_trips():
+    ref = check_light_curves(_curves())
+    forms = {
+        "tuples": [tuple(lc) for lc in _curves()],
+        "lists": [list(map(list, lc)) for lc in _curves()],
+        "tuple_of_tuples": tuple(tuple(lc) for lc in _curves()),
+        "arrays_n3": [np.column_stack(lc) for lc in _curves()],
+        "arrays_3n": [np.vstack(lc) for lc in _curves()],
+        "object_array": np.array([np.column_stack(lc) for lc in _curves()], dtype=object),
+        "dicts": [dict(time=t, mag=m, err=e) for t, m, e in _curves()],
+        "frame": pd.DataFrame(
+            {
+                "time": [lc[0] for lc in _curves()],
+                "mag": [lc[1] for lc in _curves()],
+                "err": [lc[2] for lc in _curves()],
+            }
+        ),
+        "padded": to_padded_array(_curves()),
+    }
+    for name, X in forms.items():
+        _assert_same(check_light_curves(X), ref), name
+    long = pd.DataFrame(
+        [(f"s{i}", t, m, e) for i, lc in enumerate(_curves()) for t, m, e in zip(*lc)],
+        columns=["id", "time", "mag", "err"],
+    )
+    lcs, ids = from_long_frame(long.sample(frac=1.0, random_state=0).sort_values("id"))
+    _assert_same(lcs, ref)
+    assert list(ids) == ["s0", "s1", "s2"]
+
+
+def test_frame_custom_columns_and_missing_err():
+    df = pd.DataFrame({"t": [np.array([2.0, 1.0])], "m": [np.array([5.0, 6.0])]})
+    (t, m, e), = check_light_curves(df, columns=("t", "m", "e"))
+    np.testing.assert_array_equal(t, [1.0, 2.0])
+    np.testing.assert_array_equal(m, [6.0, 5.0])
+    assert np.isnan(e).all()
+
+
+def test_two_column_forms_give_nan_errors():
+    out = check_light_curves([np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]])])
+    assert np.isnan(out[0][2]).all()
+    np.testing.assert_array_equal(out[0][1], [1.0, 2.0, 3.0])
+
+
+def test_sorting_within_star_and_order_of_stars():
+    X = [([3.0, 1.0, 2.0], [30.0, 10.0, 20.0], [0.3, 0.1, 0.2]), ([9.0, 8.0], [1.0, 2.0])]
+    out = check_light_curves(X)
+    np.testing.assert_array_equal(out[0][0], [1, 2, 3])
+    np.testing.assert_array_equal(out[0][1], [10, 20, 30])
+    np.testing.assert_array_equal(out[0][2], [0.1, 0.2, 0.3])
+    np.testing.assert_array_equal(out[1][1], [2.0, 1.0])
+
+
+def test_duplicated_times_keep_their_order():
+    out = check_light_curves([([1.0, 0.0, 1.0], [5.0, 4.0, 6.0])])
+    np.testing.assert_array_equal(out[0][1], [4.0, 5.0, 6.0])
+
+
+def test_integer_input_is_cast():
+    out = check_light_curves([(np.arange(4), np.arange(4) * 2, np.ones(4, dtype=int))])
+    assert out[0][0].dtype == np.float64
+
+
+good = ([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [0.1, 0.1, 0.1])
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (([0.0, np.nan, 2.0], [1.0, 2.0, 3.0]), "non-finite"),
+        (([0.0, 1.0, 2.0], [1.0, np.inf, 3.0]), "non-finite"),
+        (([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [0.1, np.inf, 0.1]), "non-finite"),
+        (([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [0.1, -0.1, 0.1]), "negative error"),
+        (([0.0, 1.0, 2.0], [1.0, 2.0]), "mismatched array lengths"),
+        (([0.0, 1.0], [1.0, 2.0], [0.1, 0.1, 0.1]), "mismatched"),
+        (np.zeros((3, 4, 5)), "must be 1-D|2-D|columns"),
+        (np.zeros((4, 5)), "neither 2 nor 3 columns"),
+        (([[0.0, 1.0]], [[1.0, 2.0]]), "must be 1-D"),
+        (([0.0], [1.0], [0.1], [0.2]), "got a sequence of 4"),
+        (5.0, "scalar"),
+        (([], []), "fewer than min_points"),
+    ],
+)
+def test_invalid_star_names_its_index(bad, match):
+    with pytest.raises(ValueError, match=match) as exc:
+        check_light_curves([good, good, bad])
+    assert "light curve 2" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        "a string",
+        (["a", "b"], [1.0, 2.0]),
+        ([0.0, 1.0], [None, object()]),
+        ([0.0, 1.0], np.array([1 + 1j, 2])),
+    ],
+)
+def test_non_numeric_star_raises_type_error(bad):
+    with pytest.raises(TypeError, match="light curve 1"):
+        check_light_curves([good, bad])
+
+
+@pytest.mark.parametrize("X", [None, "abc", 3.5, {1, 2}])
+def test_non_collection_raises_type_error(X):
+    with pytest.raises(TypeError):
+        check_light_curves(X)
+
+
+def test_non_numeric_padded_array_raises_type_error():
+    with pytest.raises(TypeError):
+        check_light_curves(np.array([[["a", "b"]]]))
+
+
+def test_empty_collection_raises():
+    with pytest.raises(ValueError, match="empty"):
+        check_light_curves([])
+
+
+def test_min_points_names_star():
+    with pytest.raises(ValueError, match="light curve 1: has 2 valid point"):
+        check_light_curves([good, ([0.0, 1.0], [1.0, 2.0])], min_points=3)
+
+
+def test_drop_points_drops_points_never_stars():
+    X = [good, ([0.0, np.nan, 2.0, 3.0], [1.0, 2.0, np.inf, 4.0], [0.1, 0.1, 0.1, np.inf])]
+    out = check_light_curves(X, on_invalid="drop_points")
+    assert len(out) == 2
+    np.testing.assert_array_equal(out[1][0], [0.0])
+    with pytest.raises(ValueError, match="light curve 1"):
+        check_light_curves(X, on_invalid="drop_points", min_points=2)
+
+
+def test_drop_points_still_refuses_negative_errors():
+    X = [([0.0, 1.0], [1.0, 2.0], [0.1, -1.0])]
+    with pytest.raises(ValueError, match="light curve 0: negative error"):
+        check_light_curves(X, on_invalid="drop_points")
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="on_invalid"):
+        check_light_curves([good], on_invalid="ignore")
+    with pytest.raises(ValueError, match="min_points"):
+        check_light_curves([good], min_points=-1)
+
+
+def test_padded_array_rules():
+    X = to_padded_array([good, ([5.0], [1.0], [0.1])])
+    assert X.shape == (2, 3, 3)
+    out = check_light_curves(X)
+    assert [len(lc[0]) for lc in out] == [3, 1]
+    X[1, 0, 1] = np.nan  # a real point with a NaN magnitude is not padding
+    with pytest.raises(ValueError, match="light curve 1: .*non-finite"):
+        check_light_curves(X)
+    with pytest.raises(ValueError, match="3-D"):
+        check_light_curves(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="2\\|3"):
+        check_light_curves(np.zeros((4, 3, 5)))
+
+
+def test_frame_errors():
+    with pytest.raises(ValueError, match="missing"):
+        check_light_curves(pd.DataFrame({"a": [1]}))
+    long = pd.DataFrame({"time": [0.0, 1.0], "mag": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="from_long_frame"):
+        check_light_curves(long)
+    bad = pd.DataFrame({"time": [np.array([0.0, 1.0])], "mag": [np.array(["x", "y"])]})
+    with pytest.raises(TypeError, match="light curve 0"):
+        check_light_curves(bad)
+
+
+def test_from_long_frame_first_seen_order_and_errors():
+    df = pd.DataFrame(
+        {
+            "star": [7, 3, 7, 3, 9],
+            "mjd": [2.0, 1.0, 1.0, 0.0, 4.0],
+            "m": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    lcs, ids = from_long_frame(df, id="star", time="mjd", mag="m", err=None)
+    assert ids.tolist() == [7, 3, 9]
+    np.testing.assert_array_equal(lcs[0][0], [1.0, 2.0])
+    np.testing.assert_array_equal(lcs[0][1], [3.0, 1.0])
+    assert np.isnan(lcs[2][2]).all()
+    with pytest.raises(ValueError, match="missing column"):
+        from_long_frame(df)
+    df.loc[4, "m"] = np.nan
+    with pytest.raises(ValueError, match="light curve 2"):
+        from_long_frame(df, id="star", time="mjd", mag="m")
+    with pytest.raises(TypeError):
+        from_long_frame([1, 2, 3])
+
+
+def test_revalidation_is_identity_and_pickles():
+    import pickle
+
+    out = check_light_curves([good])
+    assert check_light_curves(out) is out
+    back = pickle.loads(pickle.dumps(out))
+    _assert_same(back, out)
+    # a stricter second call still checks
+    with pytest.raises(ValueError, match="min_points"):
+        check_light_curves(out, min_points=5)
+
+
+def test_square_arrays_are_read_rows_as_points():
+    # (3, 3) is ambiguous: the documented rule reads (n_points, 2|3) first
+    a = np.array([[0.0, 10.0, 0.1], [1.0, 11.0, 0.1], [2.0, 12.0, 0.1]])
+    (t, m, e), = check_light_curves([a])
+    np.testing.assert_array_equal(t, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(m, [10.0, 11.0, 12.0])
