@@ -233,7 +233,31 @@ def check_bad_light_curve_is_named(name: str, est: Any) -> None:
     raise AssertionError(f"{name} accepted a light curve with a NaN magnitude")
 
 
+def check_n_jobs_invariance(name: str, est: Any) -> None:
+    """Check that ``n_jobs=1`` and ``n_jobs=2`` give identical output."""
+    if "n_jobs" not in est.get_params():
+        return
+    X, y = make_check_input(input_kind(est), n_per_class=12)
+    a = _output(_fit(clone(est).set_params(n_jobs=1), X, y), X)
+    b = _output(_fit(clone(est).set_params(n_jobs=2), X, y), X)
+    if a is not None:
+        np.testing.assert_array_equal(a, b)
+
+
+def check_random_state_determinism(name: str, est: Any) -> None:
+    """Check that two fresh fits with the same ``random_state`` agree exactly."""
+    if "random_state" not in est.get_params():
+        return
+    X, y = make_check_input(input_kind(est))
+    a = _output(_fit(clone(est).set_params(random_state=7), X, y), X)
+    b = _output(_fit(clone(est).set_params(random_state=7), X, y), X)
+    if a is not None:
+        np.testing.assert_array_equal(a, b)
+
+
 PROJECT_CHECKS: tuple[Callable, ...] = (
+    check_n_jobs_invariance,
+    check_random_state_determinism,
     check_fit_returns_self,
     check_one_row_per_input_in_order,
     check_batch_equals_single,
