@@ -343,7 +343,7 @@ def from_long_frame(
     >>> df = pd.DataFrame({"id": ["b", "a", "b"], "time": [1.0, 0.0, 0.5],
     ...                    "mag": [10.0, 12.0, 10.5], "err": [0.1, 0.1, 0.1]})
     >>> lcs, ids = from_long_frame(df)
-    >>> list(ids)
+    >>> ids.tolist()
     ['b', 'a']
     >>> lcs[0][0]
     array([0.5, 1. ])
