@@ -1,0 +1,754 @@
+"""BaseLCNet: the one skorch base class of the deep light-curve classifiers.
+
+Everything the three deep estimators (and the transfer classifier) share
+lives here: label encoding, float32 casting at the boundary, seeding,
+device choice, class weights, the stratified validation split, the default
+callbacks (early stopping, in-memory restore of the best epoch, learning-rate
+schedule, progress display) and safe saving of weights (safetensors + JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from skorch import NeuralNetClassifier
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochScoring,
+    EpochTimer,
+    LRScheduler,
+    PassthroughScoring,
+    PrintLog,
+    ProgressBar,
+)
+from skorch.dataset import ValidSplit
+from skorch.utils import is_dataset, to_numpy
+
+__all__ = ["BaseLCNet", "RestoreBest", "encoded_accuracy"]
+
+WEIGHTS_FORMAT = "sklearn_lc-net"
+
+
+def _resolve_device(device: Any) -> Any:
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def _as_int(value: Any, default: int) -> int:
+    return int(value) if isinstance(value, (int, np.integer)) else default
+
+
+def _truthy(value: Any) -> bool:
+    try:
+        return bool(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_auto(value: Any) -> bool:
+    return isinstance(value, str) and value == "auto"
+
+
+def _int_seed(random_state: Any) -> int | None:
+    if random_state is None:
+        return None
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextmanager
+def _seeded(seed: int | None):
+    """Seed torch inside the block and restore the previous RNG state after it."""
+    if seed is None:
+        yield
+        return
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def encoded_accuracy(net: Any, X: Any, y: Any) -> float:
+    """Accuracy of ``argmax(predict_proba)`` against *encoded* labels ``y``.
+
+    skorch's stock ``valid_acc`` compares ``predict`` (original labels here)
+    with the encoded validation labels; this scorer compares class indices.
+    """
+    proba = net.predict_proba(X)
+    return float(np.mean(np.argmax(proba, axis=1) == to_numpy(y).astype(np.int64)))
+
+
+class RestoreBest(Callback):
+    """Keep the module weights of the best epoch in memory and load them at the end.
+
+    Parameters
+    ----------
+    monitor : str, default="valid_loss"
+        History key to minimise. Epochs without it are ignored.
+    """
+
+    def __init__(self, monitor: str = "valid_loss"):
+        self.monitor = monitor
+
+    def on_train_begin(self, net, **kwargs):  # noqa: D102
+        self.best_score_ = np.inf
+        self.best_epoch_ = None
+        self.best_state_ = None
+
+    def on_epoch_end(self, net, **kwargs):  # noqa: D102
+        row = net.history[-1]
+        score = row.get(self.monitor)
+        if score is None or not np.isfinite(score):
+            return
+        if score < self.best_score_:
+            self.best_score_ = float(score)
+            self.best_epoch_ = int(row["epoch"])
+            self.best_state_ = {k: v.detach().clone()
+                                for k, v in net.module_.state_dict().items()}
+
+    def on_train_end(self, net, **kwargs):  # noqa: D102
+        if getattr(self, "best_state_", None) is not None:
+            net.module_.load_state_dict(self.best_state_)
+        self.best_state_ = None  # do not carry a second copy of the weights in pickles
+
+
+class BaseLCNet(NeuralNetClassifier):
+    """skorch classifier base of the deep light-curve models (not used directly).
+
+    Subclasses set ``_default_module`` (the torch module class),
+    ``_input_kind`` (``"image"`` for ``(n, C, H, W)`` or ``"sequence"`` for
+    WindowPad windows ``(n, L, 4)``) and optionally
+    ``_default_module_params`` (module defaults of the estimator, overridden
+    by ``module__*`` parameters).
+
+    Parameters
+    ----------
+    module : torch module class, instance or None, default=None
+        The network. ``None``: the estimator's default architecture.
+    criterion : torch loss class, default=torch.nn.CrossEntropyLoss
+        Loss on logits.
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+        Optimizer (tune its parameters with ``optimizer__*``).
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=30
+        Maximum number of epochs.
+    batch_size : int, default=64
+        Mini-batch size.
+    validation_fraction : float or None, default=0.1
+        Fraction of the training data held out (stratified, seeded by
+        ``random_state``) for early stopping, best-epoch restoring and
+        ``valid_*`` scores. ``None``: no validation split. With too few
+        samples for a stratified split (fewer than two per class), training
+        goes on without one and a warning is issued.
+    early_stopping : bool, default=True
+        Stop when the validation loss has not improved for ``patience``
+        epochs (needs a validation split).
+    patience : int, default=5
+        Epochs without improvement before stopping.
+    restore_best : bool, default=True
+        Reload, at the end of training, the weights of the epoch with the
+        lowest validation loss (kept in memory; nothing is written to disk).
+    lr_schedule : {None, "plateau", "cosine"}, default=None
+        ``"plateau"``: halve the learning rate when the monitored loss stalls
+        for ``max(1, patience // 2)`` epochs; ``"cosine"``: cosine annealing
+        over ``max_epochs``.
+    class_weight : None, "balanced" or dict, default=None
+        Weights of the classes in the cross-entropy loss; ``"balanced"``:
+        ``n_samples / (n_classes * count)``; a dict maps labels to weights
+        (missing labels get 1).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout (torch's RNG, forked
+        so that the global state is left as it was) and the validation split.
+        Two fits on CPU with the same int give identical models.
+    device : {"cpu", "cuda", "auto"} or torch device string, default="cpu"
+        Where to train; ``"auto"``: CUDA when available, else CPU.
+    verbose : int, default=0
+        0: silent; 1 or more: a progress bar and the epoch table.
+    train_split : "auto", None or callable, default="auto"
+        ``"auto"``: the stratified split of ``validation_fraction``; anything
+        else is used as skorch's ``train_split``.
+    **kwargs
+        Further skorch parameters: ``module__*`` (architecture),
+        ``optimizer__*``, ``iterator_train__*``, ``classes``, ``callbacks``
+        (extra ``(name, callback)`` pairs, added to the defaults), ...
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit`` (or the ``classes`` parameter).
+    input_shape_ : tuple of int
+        Shape of one input sample seen in ``fit``.
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Loss weights of the classes.
+    seed_ : int or None
+        The torch seed used in ``fit``.
+    module_ : torch.nn.Module
+        The trained network.
+    history_ : skorch History
+        Per-epoch losses and scores.
+    """
+
+    _default_module: Any = None
+    _default_module_params: dict = {}
+    _input_kind = "image"
+
+    def __init__(
+        self,
+        module: Any = None,
+        *,
+        criterion: Any = torch.nn.CrossEntropyLoss,
+        optimizer: Any = torch.optim.AdamW,
+        lr: float = 1e-3,
+        max_epochs: int = 30,
+        batch_size: int = 64,
+        validation_fraction: float | None = 0.1,
+        early_stopping: bool = True,
+        patience: int = 5,
+        restore_best: bool = True,
+        lr_schedule: str | None = None,
+        class_weight: Any = None,
+        random_state: Any = None,
+        device: str = "cpu",
+        verbose: int = 0,
+        train_split: Any = "auto",
+        **kwargs: Any,
+    ):
+        kwargs.setdefault("iterator_train__shuffle", True)
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.restore_best = restore_best
+        self.lr_schedule = lr_schedule
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ device
+    @property
+    def device(self) -> Any:
+        """The torch device in use (``"auto"`` resolved); ``get_params`` shows the raw value."""
+        return _resolve_device(self.__dict__.get("device", "cpu"))
+
+    @device.setter
+    def device(self, value: Any) -> None:
+        self.__dict__["device"] = value
+
+    def get_params(self, deep: bool = True, **kwargs: Any) -> dict:
+        """Get parameters (skorch's, with ``device`` as given, not as resolved)."""
+        params = super().get_params(deep=deep, **kwargs)
+        if "device" in params:
+            params["device"] = self.__dict__.get("device", "cpu")
+        return params
+
+    def __setstate__(self, state: dict) -> None:
+        raw = state.get("device", "cpu")
+        state["device"] = _resolve_device(raw)
+        if state["device"] == "cuda" and not torch.cuda.is_available():
+            state["device"] = "cpu"
+        super().__setstate__(state)
+        if _is_auto(raw):
+            self.__dict__["device"] = "auto"
+
+    # ------------------------------------------------------------- components
+    @property
+    def _default_callbacks(self) -> list:
+        # read by get_params() too, so it must not raise on odd parameter values
+        valid = self._uses_validation()
+        schedule = self.lr_schedule if isinstance(self.lr_schedule, str) else None
+        cbs: list = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+        ]
+        if valid:
+            cbs.append(("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc",
+                                                  lower_is_better=False)))
+            if _truthy(self.early_stopping):
+                cbs.append(("early_stopping", EarlyStopping(
+                    monitor="valid_loss", patience=_as_int(self.patience, 5))))
+            if _truthy(self.restore_best):
+                cbs.append(("restore_best", RestoreBest("valid_loss")))
+        if schedule == "plateau":
+            cbs.append(("lr_scheduler", LRScheduler(
+                policy="ReduceLROnPlateau", monitor="valid_loss" if valid else "train_loss",
+                patience=max(1, _as_int(self.patience, 2) // 2), factor=0.5)))
+        elif schedule == "cosine":
+            cbs.append(("lr_scheduler", LRScheduler(
+                policy="CosineAnnealingLR", T_max=max(1, _as_int(self.max_epochs, 1)))))
+        if _truthy(self.verbose):
+            cbs.append(("progress_bar", ProgressBar()))
+        cbs.append(("print_log", PrintLog()))
+        return cbs
+
+    def _uses_validation(self) -> bool:
+        if not _is_auto(self.train_split):
+            return self.train_split is not None and _truthy(self.train_split)
+        if self.validation_fraction is None:
+            return False
+        return bool(getattr(self, "valid_possible_", True))
+
+    def _train_split(self) -> Any:
+        if not _is_auto(self.train_split):
+            return self.train_split
+        if self.validation_fraction is None or not getattr(self, "valid_possible_", True):
+            return None
+        return ValidSplit(cv=float(self.valid_fraction_), stratified=True,
+                          random_state=getattr(self, "seed_", None))
+
+    def get_split_datasets(self, X: Any, y: Any = None, **fit_params: Any) -> tuple:
+        """Split into training and validation datasets (stratified, seeded)."""
+        dataset = self.get_dataset(X, y)
+        split = self._train_split()
+        if not split:
+            return dataset, None
+        if y is None:
+            return split(dataset, **fit_params)
+        return split(dataset, y, **fit_params)
+
+    def initialize(self) -> BaseLCNet:
+        """Initialize module, criterion, optimizer and callbacks (seeded)."""
+        seed = getattr(self, "seed_", None)
+        if seed is None:
+            seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else None
+        with _seeded(seed):
+            return super().initialize()
+
+    def _module_kwargs(self) -> dict:
+        kwargs = dict(self._default_module_params)
+        kwargs.update(self.get_params_for("module"))
+        kwargs.update(self._inferred_module_params())
+        return kwargs
+
+    def _inferred_module_params(self) -> dict:
+        """Return the module arguments read from the data (``n_classes``, channels)."""
+        out = {}
+        classes = self._fitted_classes()
+        if classes is not None:
+            out["n_classes"] = len(classes)
+        shape = getattr(self, "input_shape_", None)
+        if shape is not None and self._input_kind == "image":
+            out["in_channels"] = int(shape[0])
+        return out
+
+    def _fitted_classes(self) -> np.ndarray | None:
+        if self.classes is not None and len(self.classes):
+            return np.asarray(self.classes)
+        return getattr(self, "classes_inferred_", None)
+
+    def initialize_module(self) -> BaseLCNet:
+        """Build the module with ``module__*`` params plus those read from the data."""
+        module = self.module if self.module is not None else self._default_module
+        if isinstance(module, torch.nn.Module):
+            self.module_ = module
+            return self
+        self.module_ = module(**self._module_kwargs())
+        return self
+
+    def initialize_criterion(self) -> BaseLCNet:
+        """Build the loss, with the class weights of ``class_weight``."""
+        kwargs = self.get_params_for("criterion")
+        w = getattr(self, "class_weight_", None)
+        if w is not None and "weight" not in kwargs:
+            kwargs["weight"] = torch.as_tensor(w, dtype=torch.float32)
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
+
+    # -------------------------------------------------------------------- data
+    def _check_X(self, X: Any, reset: bool = False) -> Any:
+        """Validate and cast X to float32; skorch Datasets and tensors pass through."""
+        if is_dataset(X):
+            return X
+        if isinstance(X, torch.Tensor):
+            return X.float()
+        try:
+            X = np.asarray(X, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{type(self).__name__} takes a numeric array, got "
+                            f"{type(X).__name__}: {exc}") from exc
+        ndim = 4 if self._input_kind == "image" else 3
+        if X.ndim != ndim:
+            what = "images (n, C, H, W)" if ndim == 4 else "windows (n, L, C) from WindowPad"
+            raise ValueError(f"{type(self).__name__} expects {what}; got an array of shape "
+                             f"{X.shape}")
+        if self._input_kind == "sequence":
+            if X.shape[2] != 4:
+                raise ValueError(f"{type(self).__name__} expects WindowPad windows with 4 "
+                                 f"channels (time, mag, err, mask); got {X.shape[2]}")
+            real = X[..., 3] > 0.5
+            bad = ~np.all(np.isfinite(X) | ~real[..., None], axis=(1, 2))
+            X = np.where(real[..., None], X, np.float32(0.0))
+        else:
+            bad = ~np.all(np.isfinite(X), axis=tuple(range(1, X.ndim)))
+        if bad.any():
+            raise ValueError(f"{type(self).__name__}: sample {int(np.flatnonzero(bad)[0])} "
+                             "has non-finite values")
+        if reset:
+            self.input_shape_ = tuple(int(s) for s in X.shape[1:])
+        else:
+            shape = getattr(self, "input_shape_", None)
+            axis = 0 if self._input_kind == "image" else 1
+            if shape is not None and X.shape[1 + axis] != shape[axis]:
+                raise ValueError(f"{type(self).__name__} was fitted on {shape[axis]} channels, "
+                                 f"got {X.shape[1 + axis]}")
+        return X
+
+    def _encode_y(self, y: Any) -> np.ndarray:
+        classes = self.classes_
+        y = np.asarray(y)
+        idx = np.searchsorted(classes, y)
+        idx = np.clip(idx, 0, len(classes) - 1)
+        unknown = classes[idx] != y
+        if np.any(unknown):
+            raise ValueError(f"y contains labels not seen in fit: "
+                             f"{np.unique(y[unknown])[:5].tolist()}")
+        return idx.astype(np.int64)
+
+    def get_dataset(self, X: Any, y: Any = None) -> Any:
+        """Dataset of float32 X and encoded labels (Datasets pass through)."""
+        if is_dataset(X):
+            return super().get_dataset(X, y)
+        X = self._check_X(X) if isinstance(X, np.ndarray) else X
+        if y is not None:
+            y = self._encode_y(y)
+        return super().get_dataset(X, y)
+
+    def check_data(self, X: Any, y: Any) -> None:
+        """Check that ``y`` has no labels outside ``classes_`` (set in ``fit``)."""
+        if y is None:
+            return super().check_data(X, y)
+        if self._fitted_classes() is None:
+            self.classes_inferred_ = np.unique(np.asarray(y))
+        self._encode_y(y)
+
+    # --------------------------------------------------------------- fit etc.
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> BaseLCNet:
+        """Train the network on ``X`` (images or windows) and labels ``y``.
+
+        Parameters
+        ----------
+        X : ndarray
+            float32 images ``(n, C, H, W)`` or WindowPad windows ``(n, L, 4)``.
+        y : array-like of shape (n,)
+            Labels (strings or integers).
+        **fit_params : dict
+            Passed to skorch's ``fit``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if y is None:
+            raise ValueError(f"{type(self).__name__}.fit needs labels y")
+        self._check_params()
+        warm = self.warm_start and self.initialized_
+        X = self._check_X(X, reset=not warm)
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}")
+        if not warm:
+            self.__dict__.pop("classes_inferred_", None)
+            if self.classes is None or not len(self.classes):
+                self.classes_inferred_ = np.unique(y)
+            self.seed_ = _int_seed(self.random_state)
+            self._set_validation(y)
+            self.class_weight_ = self._compute_class_weight(y)
+        with _seeded(self.seed_):
+            return super().fit(X, y, **fit_params)
+
+    def partial_fit(self, X: Any, y: Any = None, classes: Any = None,
+                    **fit_params: Any) -> BaseLCNet:
+        """Train for more epochs without re-initializing (initializes on first use).
+
+        Parameters
+        ----------
+        X : ndarray
+            Inputs as in ``fit``.
+        y : array-like of shape (n,)
+            Labels, a subset of ``classes_`` once fitted.
+        classes : array-like or None
+            Unused (skorch/sklearn signature); use the ``classes`` parameter.
+        **fit_params : dict
+            Passed to skorch's ``partial_fit``.
+
+        Returns
+        -------
+        self : object
+        """
+        if not self.initialized_:
+            return self.fit(X, y, **fit_params)
+        X = self._check_X(X)
+        with _seeded(getattr(self, "seed_", None)):
+            return super().partial_fit(X, y, classes, **fit_params)
+
+    def _check_params(self) -> None:
+        name = type(self).__name__
+        if self.lr_schedule not in (None, "plateau", "cosine"):
+            raise ValueError(f"{name}: lr_schedule must be None, 'plateau' or 'cosine', "
+                             f"got {self.lr_schedule!r}")
+        if not isinstance(self.patience, (int, np.integer)) or self.patience < 1:
+            raise ValueError(f"{name}: patience must be an int >= 1, got {self.patience!r}")
+        if not isinstance(self.max_epochs, (int, np.integer)) or self.max_epochs < 1:
+            raise ValueError(f"{name}: max_epochs must be an int >= 1, got {self.max_epochs!r}")
+        dev = self.__dict__.get("device", "cpu")
+        if dev is not None and not isinstance(dev, (str, torch.device)):
+            raise ValueError(f"{name}: device must be 'cpu', 'cuda', 'auto' or a torch device, "
+                             f"got {dev!r}")
+
+    def _set_validation(self, y: np.ndarray) -> None:
+        frac = self.validation_fraction
+        self.valid_possible_ = True
+        self.valid_fraction_ = frac
+        if frac is None or not _is_auto(self.train_split):
+            return
+        if not 0.0 < float(frac) < 1.0:
+            raise ValueError(f"validation_fraction must be in (0, 1) or None, got {frac!r}")
+        _, counts = np.unique(y, return_counts=True)
+        n, k = y.shape[0], counts.size
+        need = max(float(frac), k / n)
+        if counts.min() < 2 or n - int(np.ceil(need * n)) < k:
+            warnings.warn(f"{type(self).__name__}: too few samples per class for a stratified "
+                          "validation split; training without early stopping",
+                          UserWarning, stacklevel=3)
+            self.valid_possible_ = False
+            return
+        self.valid_fraction_ = need
+
+    def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
+        cw = self.class_weight
+        if cw is None:
+            return None
+        classes = self.classes_
+        if isinstance(cw, str):
+            if cw != "balanced":
+                raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
+            counts = np.array([(y == c).sum() for c in classes], dtype=np.float64)
+            w = y.shape[0] / (len(classes) * np.maximum(counts, 1.0))
+        elif isinstance(cw, dict):
+            w = np.array([float(cw.get(c, cw.get(str(c), 1.0))) for c in classes])
+        else:
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
+        return w.astype(np.float32)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, rows summing to 1, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : ndarray or skorch Dataset
+            Inputs as in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n, n_classes), float32
+        """
+        self.check_is_fitted()
+        return super().predict_proba(self._check_X(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels (the original labels of ``fit``).
+
+        Parameters
+        ----------
+        X : ndarray or skorch Dataset
+            Inputs as in ``fit``.
+
+        Returns
+        -------
+        y : ndarray of shape (n,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Backbone embeddings ``module_.embed(x)`` (for stacking or inspection).
+
+        Parameters
+        ----------
+        X : ndarray
+            Inputs as in ``fit``.
+
+        Returns
+        -------
+        Z : ndarray of shape (n, embedding_dim), float32
+        """
+        self.check_is_fitted()
+        X = self._check_X(X)
+        self.module_.eval()
+        out = []
+        with torch.no_grad():
+            for a in range(0, len(X), int(self.batch_size)):
+                xb = torch.as_tensor(X[a:a + int(self.batch_size)], device=self.device)
+                out.append(self.module_.embed(xb).cpu().numpy())
+        return np.concatenate(out).astype(np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = _resolve_device(self.__dict__.get("device", "cpu")) != "cpu"
+        return tags
+
+    # -------------------------------------------------------------- save/load
+    def save_model_state(self, file: str | os.PathLike) -> dict:
+        """Write the module weights to ``file`` (safetensors); return the JSON-able state.
+
+        Parameters
+        ----------
+        file : path-like
+            The ``.safetensors`` file to write.
+
+        Returns
+        -------
+        state : dict
+            What :meth:`load_model_state` needs besides the constructor
+            parameters: classes, input shape, class weights, module arguments.
+        """
+        from safetensors.torch import save_file
+
+        self.check_is_fitted()
+        tensors = {k: v.detach().cpu().contiguous()
+                   for k, v in self.module_.state_dict().items()}
+        save_file(tensors, str(file))
+        cw = getattr(self, "class_weight_", None)
+        return {
+            "format": WEIGHTS_FORMAT,
+            "class": type(self).__name__,
+            "classes": np.asarray(self.classes_).tolist(),
+            "input_shape": list(getattr(self, "input_shape_", ()) or ()),
+            "class_weight": None if cw is None else [float(v) for v in cw],
+            "module_kwargs": {k: _json_clean(v) for k, v in self._module_kwargs().items()
+                              if _json_clean(v) is not _UNSAFE},
+        }
+
+    @classmethod
+    def load_model_state(cls, file: str | os.PathLike, params: dict | None = None,
+                         state: dict | None = None) -> BaseLCNet:
+        """Rebuild a fitted estimator from :meth:`save_model_state` output.
+
+        Parameters
+        ----------
+        file : path-like
+            The ``.safetensors`` weights.
+        params : dict or None
+            Constructor parameters.
+        state : dict
+            The dict returned by :meth:`save_model_state`.
+
+        Returns
+        -------
+        est : estimator
+            Fitted, ready to predict.
+        """
+        from safetensors.torch import load_file
+
+        if not state or state.get("format") != WEIGHTS_FORMAT:
+            raise ValueError(f"{file}: not {cls.__name__} weights (bad or missing state)")
+        est = cls(**(params or {}))
+        est.classes_inferred_ = np.asarray(state["classes"])
+        est.input_shape_ = tuple(state["input_shape"])
+        cw = state.get("class_weight")
+        est.class_weight_ = None if cw is None else np.asarray(cw, dtype=np.float32)
+        est.seed_ = None
+        est.valid_possible_ = True
+        est.valid_fraction_ = est.validation_fraction
+        est.initialize()
+        tensors = load_file(str(file), device="cpu")
+        est.module_.load_state_dict(tensors)
+        est.module_.to(est.device)
+        return est
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Save weights and configuration to a directory (no pickle).
+
+        Writes ``path/weights.safetensors`` and ``path/config.json`` (class
+        name, JSON-safe constructor parameters, classes, module arguments).
+
+        Parameters
+        ----------
+        path : path-like
+            Directory (created if needed).
+
+        Returns
+        -------
+        path : Path
+        """
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        state = self.save_model_state(path / "weights.safetensors")
+        params = {}
+        for key, value in self.get_params(deep=False).items():
+            if key.startswith("_") or key in ("module", "criterion", "optimizer", "callbacks",
+                                               "iterator_train", "iterator_valid", "dataset",
+                                               "train_split", "random_state"):
+                continue
+            clean = _json_clean(value)
+            if clean is not _UNSAFE:
+                params[key] = clean
+        config = {"params": params, "state": state}
+        (path / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> BaseLCNet:
+        """Load an estimator saved by :meth:`save` (weights via safetensors, no pickle).
+
+        Parameters
+        ----------
+        path : path-like
+            Directory written by :meth:`save`.
+
+        Returns
+        -------
+        est : estimator
+            Fitted, ready to predict.
+        """
+        path = Path(path)
+        config = json.loads((path / "config.json").read_text())
+        state = config.get("state") or {}
+        if state.get("class") != cls.__name__:
+            raise ValueError(f"{path}: holds a {state.get('class')}, not a {cls.__name__}")
+        params = {k: tuple(v) if isinstance(v, list) else v
+                  for k, v in config.get("params", {}).items()}
+        return cls.load_model_state(path / "weights.safetensors", params=params, state=state)
+
+
+_UNSAFE = object()
+
+
+def _json_clean(value: Any) -> Any:
+    """JSON-safe copy of ``value`` (tuples to lists), or ``_UNSAFE``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, dict):
+        out = {str(k): _json_clean(v) for k, v in value.items()}
+        return _UNSAFE if any(v is _UNSAFE for v in out.values()) else out
+    if isinstance(value, (list, tuple)):
+        out = [_json_clean(v) for v in value]
+        return _UNSAFE if any(v is _UNSAFE for v in out) else out
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return _UNSAFE
