@@ -321,11 +321,32 @@ def _is_skorch_net(est: Any) -> bool:
     return isinstance(est, NeuralNet)
 
 
+def _lists(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
+
+
+def _tuples(value: Any) -> Any:
+    """Undo the tuple-to-list conversion of JSON for parameter values."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
 def _json_safe(value: Any) -> Any:
-    """Return ``value`` if it survives a JSON round trip unchanged, else raise TypeError."""
+    """Return ``value`` (tuples as lists) if it survives a JSON round trip, else raise TypeError."""
     if isinstance(value, np.generic):
         value = value.item()
-    text = json.dumps(value)
+    value = _lists(value)
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("not JSON-serialisable") from exc
     if json.loads(text) != value:
         raise TypeError("does not survive a JSON round trip")
     return value
@@ -333,12 +354,18 @@ def _json_safe(value: Any) -> Any:
 
 def _constructor_params(est: BaseEstimator) -> dict:
     """JSON-safe constructor parameters that differ from the class defaults."""
-    sig = inspect.signature(type(est).__init__)
-    defaults = {
-        k: p.default for k, p in sig.parameters.items() if p.default is not inspect.Parameter.empty
-    }
+    defaults: dict = {}
+    for klass in type(est).__mro__:  # skorch keeps its own defaults in NeuralNet.__init__
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        for k, p in inspect.signature(init).parameters.items():
+            if p.default is not inspect.Parameter.empty:
+                defaults.setdefault(k, p.default)
     out = {}
     for key, value in est.get_params(deep=False).items():
+        if key.startswith("_"):
+            continue
         if key in defaults and _same(value, defaults[key]):
             continue
         try:
@@ -532,8 +559,8 @@ def load_model(path: str | os.PathLike) -> Pipeline:
             cls = allowed[cls_name]
             if not _is_skorch_net(cls.__new__(cls)):
                 raise ValueError(f"{path}: step {k} class {cls_name} is not a network")
-            est = cls.load_model_state(file, params=entry.get("params", {}),
-                                       state=entry.get("state"))
+            params = {k: _tuples(v) for k, v in dict(entry.get("params", {})).items()}
+            est = cls.load_model_state(file, params=params, state=entry.get("state"))
         else:
             raise ValueError(f"{path}: step {k} has unknown kind {kind!r}")
         steps.append((str(entry["name"]), est))

@@ -283,3 +283,35 @@ def test_version_mismatch_warns(files, model_dir, tmp_path, capsys):
     assert rc == 0, err
     assert "warning" in err and "0.0.1" in err
     assert len(pd.read_csv(tmp_path / "p.csv")) == 40
+
+
+@pytest.mark.skipif("cnn-lstm" not in available_models(), reason="CNNLSTMClassifier not available")
+def test_train_and_predict_a_network(files, tmp_path, capsys):
+    from sklearn_lc import CNNLSTMClassifier
+
+    params = {k: v for k, v in CNNLSTMClassifier._get_test_params().items()}
+    cfg = tmp_path / "net.json"
+    cfg.write_text(json.dumps({"steps": [
+        {"class": "WindowPad", "params": {"window": 60}},
+        {"class": "CNNLSTMClassifier", "params": params},
+    ]}))
+    out = tmp_path / "net_model"
+    r = run("train", files["root"] / "train.npz", "--config", cfg, "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    config = json.loads((out / "model.json").read_text())
+    kinds = [s["kind"] for s in config["steps"]]
+    assert kinds == ["skops", "skorch"]
+    assert (out / config["steps"][1]["file"]).suffix == ".safetensors"
+    rc, _, err = call(capsys, "predict", out, files["root"] / "unlabelled.npz", "-o",
+                      tmp_path / "p.csv", "-q")
+    assert rc == 0, err
+    df = pd.read_csv(tmp_path / "p.csv", dtype={"id": str})
+    assert len(df) == 40 and set(df["label"]) <= {"EA", "EW", "RRab", "RRc"}
+    proba = df.filter(like="proba_").to_numpy()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    # the loaded network reproduces the in-process one: same weights, same outputs
+    from sklearn_lc._model_io import load_model
+
+    loaded = load_model(out)
+    lcs = cli.read_input(files["root"] / "unlabelled.npz")["light_curves"]
+    np.testing.assert_allclose(loaded.predict_proba(lcs), proba, rtol=1e-4, atol=1e-6)
