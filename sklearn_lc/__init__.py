@@ -7,12 +7,14 @@ transformers return fixed-shape float32 arrays and estimators predict classes.
 from ._version import __version__
 from .classifiers import CNNClassifier, CNNLSTMClassifier, TransformerClassifier
 from .datasets import load_light_curves, make_light_curves
-from .transformers import WindowPad
+from .transformers import DmDtImage, FreedmanDiaconisHist, WindowPad
 from .utils import check_light_curves, from_long_frame
 
 __all__ = [
     "CNNClassifier",
     "CNNLSTMClassifier",
+    "DmDtImage",
+    "FreedmanDiaconisHist",
     "TransformerClassifier",
     "WindowPad",
     "__version__",
