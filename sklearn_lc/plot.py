@@ -220,20 +220,28 @@ def _image_of(X: Any, transformer: Any) -> tuple[np.ndarray, Any]:
 
 
 def _edges(transformer: Any) -> tuple[Any, Any]:
+    """Return the (dt, dm) bin edges a transformer used, when it tells."""
     if transformer is None:
         return None, None
-    dt = dm = None
-    for name in ("dt_edges_", "dt_bins_", "dt_bins", "dt_edges"):
-        v = getattr(transformer, name, None)
-        if v is not None and np.ndim(v) == 1:
-            dt = np.asarray(v, dtype=float)
-            break
-    for name in ("dm_edges_", "dm_bins_", "dm_bins", "dm_edges"):
-        v = getattr(transformer, name, None)
-        if v is not None and np.ndim(v) == 1:
-            dm = np.asarray(v, dtype=float)
-            break
-    return dt, dm
+    if hasattr(transformer, "dt_edges_") and hasattr(transformer, "dm_edges_"):
+        return np.asarray(transformer.dt_edges_), np.asarray(transformer.dm_edges_)
+    edges = getattr(transformer, "_edges", None)  # DmDtImage: fixed bins
+    if callable(edges):
+        try:
+            dt, dm = edges()
+            return np.asarray(dt, dtype=float), np.asarray(dm, dtype=float)
+        except Exception:  # noqa: BLE001 - labels are a nicety
+            return None, None
+    return None, None
+
+
+def _edge_ticks(axis: Any, edges: np.ndarray, n_pixels: int, fmt: str) -> None:
+    """Label pixel positions with the edge values they fall on (bins may be resampled)."""
+    pos = np.linspace(-0.5, n_pixels - 0.5, min(6, n_pixels + 1))
+    idx = (pos + 0.5) * (len(edges) - 1) / n_pixels
+    values = np.interp(idx, np.arange(len(edges)), edges)
+    axis.set_ticks(pos)
+    axis.set_ticklabels([format(v, fmt) for v in values])
 
 
 def plot_dmdt(
@@ -271,7 +279,9 @@ def plot_dmdt(
     -------
     ax : Axes or ndarray of Axes
         One Axes, or one per channel when ``channel="all"``; ``images[0]``
-        holds the image array.
+        holds the image array, shown with dt along x and dm along y (the
+        ``(dm rows, dt columns)`` layout of :class:`~sklearn_lc.DmDtImage`
+        and :class:`~sklearn_lc.FreedmanDiaconisHist`).
 
     Examples
     --------
@@ -301,20 +311,16 @@ def plot_dmdt(
             raise ValueError(f"ax must hold {len(chans)} Axes, got {axes.size}")
     dt, dm = _edges(transformer)
     for a, c in zip(axes, chans):
-        # images are (dt, dm): show dt along x and dm along y
-        im = a.imshow(img[c].T, origin="lower", aspect="auto", cmap=cmap,
+        # images are (dm rows, dt columns): dt along x, dm along y
+        im = a.imshow(img[c], origin="lower", aspect="auto", cmap=cmap,
                       interpolation="nearest")
         a.set_xlabel("dt bin")
         a.set_ylabel("dm bin")
-        if dt is not None and dt.size == img.shape[1] + 1:
-            ticks = np.linspace(0, img.shape[1], min(6, img.shape[1] + 1)).astype(int)
-            a.set_xticks(ticks - 0.5)
-            a.set_xticklabels([f"{dt[k]:.2g}" for k in ticks])
+        if dt is not None and dt.size >= 2:
+            _edge_ticks(a.xaxis, dt, img.shape[2], ".2g")
             a.set_xlabel("dt [d]")
-        if dm is not None and dm.size == img.shape[2] + 1:
-            ticks = np.linspace(0, img.shape[2], min(6, img.shape[2] + 1)).astype(int)
-            a.set_yticks(ticks - 0.5)
-            a.set_yticklabels([f"{dm[k]:.2g}" for k in ticks])
+        if dm is not None and dm.size >= 2:
+            _edge_ticks(a.yaxis, dm, img.shape[1], ".2g")
             a.set_ylabel("dm [mag]")
         if len(chans) > 1:
             a.set_title(f"channel {c}")
@@ -336,7 +342,8 @@ def plot_class_medians(
     Parameters
     ----------
     images : ndarray of shape (n_stars, H, W) or (n_stars, C, H, W)
-        Images, e.g. the output of :class:`~sklearn_lc.DmDtImage`.
+        Images, e.g. the output of :class:`~sklearn_lc.DmDtImage` (rows dm,
+        columns dt; shown with dt along x).
     y : array-like of shape (n_stars,)
         Class labels.
     channel : int, default=0
@@ -380,7 +387,7 @@ def plot_class_medians(
     medians = [np.median(images[y == c], axis=0) for c in classes]
     vmax = max(float(np.max(med)) for med in medians)
     for a, c, med in zip(flat, classes, medians):
-        a.imshow(med.T, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=vmax or None,
+        a.imshow(med, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=vmax or None,
                  interpolation="nearest")
         a.set_title(f"{c} (n={int(np.sum(y == c))})")
         a.set_xticks([])

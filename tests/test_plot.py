@@ -69,8 +69,8 @@ def test_plot_dmdt_from_image(tmp_path):
     img = np.random.RandomState(0).rand(1, 23, 24).astype(np.float32)
     ax = plot.plot_dmdt(img)
     shown = ax.images[0].get_array()
-    assert shown.shape == (24, 23)  # dt along x, dm along y
-    np.testing.assert_allclose(shown, img[0].T)
+    assert shown.shape == (23, 24)  # rows dm (y), columns dt (x)
+    np.testing.assert_allclose(shown, img[0])
     _save(ax.figure, tmp_path / "dmdt.png")
     axes = plot.plot_dmdt(np.random.rand(3, 8, 9), channel="all", colorbar=False)
     assert len(axes) == 3 and all(a.images for a in axes)
@@ -84,7 +84,10 @@ def test_plot_dmdt_from_light_curve(crts_small, tmp_path):
     tr = sklearn_lc.DmDtImage()
     expected = np.asarray(tr.fit_transform(lcs[:1]))[0]
     ax = plot.plot_dmdt(lcs[0], transformer=tr)
-    np.testing.assert_allclose(ax.images[0].get_array(), expected[0].T, rtol=1e-6)
+    np.testing.assert_allclose(ax.images[0].get_array(), expected[0], rtol=1e-6)
+    assert ax.get_xlabel() == "dt [d]" and ax.get_ylabel() == "dm [mag]"
+    # first x tick sits on the first dt edge (1/145 d)
+    assert float(ax.get_xticklabels()[0].get_text()) == pytest.approx(1 / 145, rel=0.05)
     _save(ax.figure, tmp_path / "dmdt_lc.png")
 
 
@@ -99,7 +102,7 @@ def test_plot_class_medians(tmp_path):
         "EA (n=6)", "EW (n=6)", "LPV (n=6)", "RRab (n=6)", "RRc (n=6)"
     ]
     np.testing.assert_allclose(visible[0].images[0].get_array(),
-                               np.median(images[y == "EA", 0], axis=0).T)
+                               np.median(images[y == "EA", 0], axis=0))
     _save(fig, tmp_path / "medians.png")
     with pytest.raises(ValueError, match="different lengths"):
         plot.plot_class_medians(images, y[:-1])
