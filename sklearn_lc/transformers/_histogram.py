@@ -12,9 +12,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
-from ._dmdt import _pair_histograms
+from ._dmdt import _pair_histograms, map_star_chunks
 from ._kernels import dm_lookup
 
 __all__ = ["FreedmanDiaconisHist", "viridis"]
@@ -189,7 +188,9 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seed of the pair subsampling in ``fit``.
     n_jobs : int, default=None
-        Joblib workers for ``transform`` (stars in chunks, one task per chunk).
+        Joblib workers for ``transform`` (stars in chunks, one task per chunk;
+        threads preferred, as the kernel releases the GIL; a Dask
+        ``parallel_backend`` context distributes the chunks instead).
 
     Attributes
     ----------
@@ -335,7 +336,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
                 img = img / np.where(pairs > 0, pairs, 1.0)[:, None, None]
             return np.repeat(img[:, None].astype(np.float32), 3, axis=1)
 
-        return map_chunks(chunk, lcs, n_jobs=self.n_jobs)
+        return map_star_chunks(chunk, lcs, self.n_jobs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
