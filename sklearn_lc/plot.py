@@ -194,8 +194,9 @@ def plot_light_curve(
 def _image_of(X: Any, transformer: Any) -> tuple[np.ndarray, Any]:
     arr = None
     is_array = isinstance(X, np.ndarray) and X.dtype.kind in "fiu"
-    if is_array and X.ndim in (2, 3) and transformer is None:
-        arr = X
+    if is_array and (X.ndim == 3 or (X.ndim == 2 and (
+            transformer is None or not (X.shape[1] in (2, 3) or X.shape[0] in (2, 3))))):
+        arr = X  # an image; a 2-D array with a transformer may be one light curve
     if arr is None:
         if transformer is None:
             from . import __all__ as exported
@@ -235,13 +236,13 @@ def _edges(transformer: Any) -> tuple[Any, Any]:
     return None, None
 
 
-def _edge_ticks(axis: Any, edges: np.ndarray, n_pixels: int, fmt: str) -> None:
+def _edge_ticks(axis: Any, edges: np.ndarray, n_pixels: int, fmt: str, n_ticks: int) -> None:
     """Label pixel positions with the edge values they fall on (bins may be resampled)."""
-    pos = np.linspace(-0.5, n_pixels - 0.5, min(6, n_pixels + 1))
+    pos = np.linspace(-0.5, n_pixels - 0.5, min(n_ticks, n_pixels + 1))
     idx = (pos + 0.5) * (len(edges) - 1) / n_pixels
     values = np.interp(idx, np.arange(len(edges)), edges)
     axis.set_ticks(pos)
-    axis.set_ticklabels([format(v, fmt) for v in values])
+    axis.set_ticklabels([format(v, fmt) if abs(v) < 10 else f"{v:.0f}" for v in values])
 
 
 def plot_dmdt(
@@ -261,15 +262,20 @@ def plot_dmdt(
         One light curve ``(t, m[, err])``, turned into an image by
         ``transformer``, or an image of shape ``(H, W)`` or ``(C, H, W)`` (a
         row of :class:`~sklearn_lc.DmDtImage` or
-        :class:`~sklearn_lc.FreedmanDiaconisHist` output).
+        :class:`~sklearn_lc.FreedmanDiaconisHist` output). A 3-D array is
+        always an image; a 2-D array is an image unless a ``transformer`` is
+        given and it has 2 or 3 columns (then it is one light curve).
     transformer : transformer, optional
         Makes the image from a light curve (default ``DmDtImage()``); a
         transformer that needs fitting is fitted on this one star. Its bin
         edges, when it exposes them, label the axes.
     ax : Axes or sequence of Axes, optional
         Where to draw; one Axes per channel shown. A new figure when None.
-    channel : int or "all", default=0
-        Channel of a multi-channel image, or ``"all"`` for one panel each.
+    channel : int, "all" or "rgb", default=0
+        Channel of a multi-channel image, ``"all"`` for one panel each, or
+        ``"rgb"`` to show a 3-channel image in [0, 1] (such as
+        :class:`~sklearn_lc.FreedmanDiaconisHist`'s viridis colours) as one
+        colour picture.
     cmap : str, default="viridis"
         Colour map.
     colorbar : bool, default=True
@@ -295,37 +301,49 @@ def plot_dmdt(
     """
     plt = _pyplot()
     img, transformer = _image_of(X, transformer)
-    if channel == "all":
+    if channel == "rgb":
+        if img.shape[0] != 3:
+            raise ValueError(f"channel='rgb' needs a 3-channel image, got {img.shape[0]}")
+        chans = ["rgb"]
+    elif channel == "all":
         chans = list(range(img.shape[0]))
     else:
         if not isinstance(channel, (int, np.integer)) or not 0 <= channel < img.shape[0]:
-            raise ValueError(f"channel must be 'all' or an integer below {img.shape[0]}, "
+            raise ValueError(f"channel must be 'all', 'rgb' or an integer below {img.shape[0]}, "
                              f"got {channel!r}")
         chans = [int(channel)]
+    own_figure = ax is None
     if ax is None:
-        fig, axes = plt.subplots(1, len(chans), figsize=(4 * len(chans), 3.4), squeeze=False)
+        fig, axes = plt.subplots(1, len(chans), figsize=(4.2 * len(chans), 3.4), squeeze=False)
         axes = axes[0]
     else:
         axes = np.atleast_1d(np.asarray(ax, dtype=object))
         if axes.size != len(chans):
             raise ValueError(f"ax must hold {len(chans)} Axes, got {axes.size}")
     dt, dm = _edges(transformer)
-    for a, c in zip(axes, chans):
+    n_ticks = 5 if len(chans) == 1 else 4
+    for k, (a, c) in enumerate(zip(axes, chans)):
         # images are (dm rows, dt columns): dt along x, dm along y
-        im = a.imshow(img[c], origin="lower", aspect="auto", cmap=cmap,
-                      interpolation="nearest")
+        if c == "rgb":
+            rgb = np.clip(np.moveaxis(img, 0, -1), 0, 1)
+            im = a.imshow(rgb, origin="lower", aspect="auto", interpolation="nearest")
+        else:
+            im = a.imshow(img[c], origin="lower", aspect="auto", cmap=cmap,
+                          interpolation="nearest")
         a.set_xlabel("dt bin")
-        a.set_ylabel("dm bin")
+        a.set_ylabel("dm bin" if k == 0 else "")
         if dt is not None and dt.size >= 2:
-            _edge_ticks(a.xaxis, dt, img.shape[2], ".2g")
+            _edge_ticks(a.xaxis, dt, img.shape[2], ".2g", n_ticks)
             a.set_xlabel("dt [d]")
         if dm is not None and dm.size >= 2:
-            _edge_ticks(a.yaxis, dm, img.shape[1], ".2g")
-            a.set_ylabel("dm [mag]")
+            _edge_ticks(a.yaxis, dm, img.shape[1], ".2g", n_ticks)
+            a.set_ylabel("dm [mag]" if k == 0 else "")
         if len(chans) > 1:
             a.set_title(f"channel {c}")
-        if colorbar:
+        if colorbar and c != "rgb":
             a.figure.colorbar(im, ax=a)
+    if own_figure:
+        axes[0].figure.tight_layout()
     return axes if channel == "all" else axes[0]
 
 

@@ -153,3 +153,24 @@ def test_plot_history_of_a_skorch_net(tmp_path):
     _save(ax.figure, tmp_path / "history.png", min_kb=3)
     with pytest.raises(ValueError, match="none of"):
         plot.plot_history(net, keys=("nope",))
+
+
+def test_plot_dmdt_freedman_diaconis_channels(crts_small, tmp_path):
+    lcs, _, _ = crts_small
+    fd = sklearn_lc.FreedmanDiaconisHist(random_state=0).fit(lcs)
+    img = fd.transform(lcs[:1])[0]
+    axes = plot.plot_dmdt(img, transformer=fd, channel="all", colorbar=False)
+    assert len(axes) == 3
+    for k, a in enumerate(axes):
+        np.testing.assert_allclose(a.images[0].get_array(), img[k])
+        assert a.get_xlabel() == "dt [d]"
+    # tick labels run from the first to the last fitted dt edge
+    first = float(axes[0].get_xticklabels()[0].get_text())
+    last = float(axes[0].get_xticklabels()[-1].get_text())
+    assert first == pytest.approx(fd.dt_edges_[0], rel=0.05)
+    assert last == pytest.approx(fd.dt_edges_[-1], rel=0.05)
+    _save(axes[0].figure, tmp_path / "fd.png")
+    ax = plot.plot_dmdt(img, transformer=fd, channel="rgb")
+    np.testing.assert_allclose(ax.images[0].get_array(), np.moveaxis(img, 0, -1), atol=1e-6)
+    with pytest.raises(ValueError, match="3-channel"):
+        plot.plot_dmdt(img[:1], channel="rgb")
