@@ -73,8 +73,14 @@ def test_dm_lookup_is_exact_even_when_coarse(max_cells):
                 b[k] += 1
     expected = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, edges.size - 2)
     np.testing.assert_array_equal(b, expected)
-    assert np.all(first <= np.clip(np.searchsorted(edges, lo + np.arange(first.size) / inv,
-                                                   side="right") - 1, 0, edges.size - 2))
+    assert np.all(
+        first
+        <= np.clip(
+            np.searchsorted(edges, lo + np.arange(first.size) / inv, side="right") - 1,
+            0,
+            edges.size - 2,
+        )
+    )
 
 
 def test_coarse_lookup_matches_histogram2d_inside_the_kernel():
@@ -209,9 +215,7 @@ def test_flatten_shape_and_feature_names(synthetic):
     assert names.shape == (22 * 23,)
     assert names[0] == "dm0_dt0" and names[1] == "dm0_dt1" and names[23] == "dm1_dt0"
     assert names[-1] == "dm21_dt22" and len(set(names)) == names.size
-    np.testing.assert_array_equal(
-        out.reshape(len(X), 22, 23), DmDtImage().transform(X)[:, 0]
-    )
+    np.testing.assert_array_equal(out.reshape(len(X), 22, 23), DmDtImage().transform(X)[:, 0])
     with pytest.raises(ValueError, match="flatten"):
         DmDtImage().get_feature_names_out()
 
@@ -270,8 +274,9 @@ def test_dask_parallel_backend(synthetic):
     X, _ = synthetic
     est = DmDtImage(normalize=None, n_jobs=2)
     expected = est.transform(X)
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
-                            dashboard_address=None):
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ):
         with parallel_backend("dask"):
             got = est.transform(X)
     np.testing.assert_array_equal(got, expected)

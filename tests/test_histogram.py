@@ -102,8 +102,9 @@ def test_shapes_and_channels(small_lcs, channels):
         assert not np.allclose(px, px[0])  # not a constant image
         # the brightest pixel of each image is viridis(1)
         for k in range(6):
-            assert np.allclose(img[k, :, :, :].max(axis=(1, 2))[1], viridis(np.array(1.0))[1],
-                               atol=1e-6)
+            assert np.allclose(
+                img[k, :, :, :].max(axis=(1, 2))[1], viridis(np.array(1.0))[1], atol=1e-6
+            )
     else:
         np.testing.assert_array_equal(img[:, 0], img[:, 1])
         np.testing.assert_array_equal(img[:, 0], img[:, 2])
@@ -122,8 +123,9 @@ def test_viridis_matches_matplotlib():
     ref = mpl.colormaps["viridis"](v)[:, :3]
     # matplotlib picks the nearest of its 256 entries, we interpolate: within one step
     np.testing.assert_allclose(viridis(v), ref, atol=0.015)
-    np.testing.assert_allclose(viridis(np.arange(256) / 255), mpl.colormaps["viridis"].colors,
-                               atol=0.5 / 255 + 1e-9)
+    np.testing.assert_allclose(
+        viridis(np.arange(256) / 255), mpl.colormaps["viridis"].colors, atol=0.5 / 255 + 1e-9
+    )
 
 
 def test_resampling_identity_and_nearest():
@@ -176,8 +178,9 @@ def test_batch_equals_per_star_and_order(small_lcs):
     per_star = np.concatenate([est.transform([lc]) for lc in small_lcs])
     np.testing.assert_array_equal(batch, per_star)
     np.testing.assert_array_equal(est.transform(small_lcs[::-1]), batch[::-1])
-    np.testing.assert_array_equal(clone(est).set_params(n_jobs=2).fit(small_lcs)
-                                  .transform(small_lcs), batch)
+    np.testing.assert_array_equal(
+        clone(est).set_params(n_jobs=2).fit(small_lcs).transform(small_lcs), batch
+    )
 
 
 def test_one_point_star_and_pickle(small_lcs):

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 
 from ..utils._validation import check_light_curves
-from ._kernels import dm_lookup, dmdt_counts, dmdt_gausses
+from ._kernels import CDF_TABLE, dm_lookup, dmdt_counts, dmdt_gausses
 
 __all__ = ["DmDtImage", "MAHABAL_DM_EDGES", "MAHABAL_DT_EDGES"]
 
@@ -89,7 +89,7 @@ def _pair_histograms(
     out = np.zeros((len(lcs), dm_edges.size - 1, dt_edges.size - 1), dtype=np.float64)
     if smear_errors:
         t, m, e2, offsets = _concat(lcs, True)
-        dmdt_gausses(t, m, e2, offsets, dt_edges, dm_edges, *lookup, out)
+        dmdt_gausses(t, m, e2, offsets, dt_edges, dm_edges, *lookup, *CDF_TABLE, out)
     else:
         t, m, offsets = _concat(lcs, False)
         dmdt_counts(t, m, offsets, dt_edges, dm_edges, *lookup, out)

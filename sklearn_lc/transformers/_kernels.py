@@ -19,8 +19,9 @@ import warnings
 
 import numpy as np
 from numba import njit
+from scipy import special
 
-__all__ = ["dm_lookup", "dmdt_counts", "dmdt_gausses"]
+__all__ = ["CDF_TABLE", "dm_lookup", "dmdt_counts", "dmdt_gausses"]
 
 #: Gaussians are cut at this many standard deviations (two-sided tail mass 2.6e-12).
 _REACH = 7.0
@@ -157,13 +158,40 @@ def dmdt_counts(t, m, offsets, dt_edges, dm_edges, first, nxt, lo, inv_step, one
                 k += 1
 
 
-@_jit
-def _phi(z):
-    return 0.5 * math.erfc(-z * 0.7071067811865476)
+# The normal CDF on a grid of step 1/128 over [-7.5, 7.5], with the density as its
+# derivative: cubic Hermite interpolation between the nodes is accurate to ~1e-11
+# and about 6 times cheaper than math.erfc.
+_CDF_SCALE = 128.0
+_CDF_ZMAX = 7.5
+_CDF_Z = np.arange(-_CDF_ZMAX, _CDF_ZMAX + 2.0 / _CDF_SCALE, 1.0 / _CDF_SCALE)
+CDF_TABLE = (
+    special.ndtr(_CDF_Z),
+    np.exp(-0.5 * _CDF_Z**2) / math.sqrt(2.0 * math.pi) / _CDF_SCALE,
+)
 
 
 @_jit
-def _add_pair(out, s, k, x, var, dm_edges, first, nxt, lo, inv_step, one_step):
+def _phi(z, cdf, pdf):
+    # standard normal CDF by cubic Hermite interpolation of the table
+    if z <= -_CDF_ZMAX:
+        return 0.0
+    if z >= _CDF_ZMAX:
+        return 1.0
+    u = (z + _CDF_ZMAX) * _CDF_SCALE
+    k = int(u)
+    s = u - k
+    s2 = s * s
+    s3 = s2 * s
+    return (
+        (2.0 * s3 - 3.0 * s2 + 1.0) * cdf[k]
+        + (s3 - 2.0 * s2 + s) * pdf[k]
+        + (3.0 * s2 - 2.0 * s3) * cdf[k + 1]
+        + (s3 - s2) * pdf[k + 1]
+    )
+
+
+@_jit
+def _add_pair(out, s, k, x, var, dm_edges, first, nxt, lo, inv_step, one_step, cdf, pdf):
     # One pair: a point in dm when the variance is NaN or zero, else a Gaussian.
     dm_lo = dm_edges[0]
     nb = dm_edges.size - 1
@@ -182,15 +210,18 @@ def _add_pair(out, s, k, x, var, dm_edges, first, nxt, lo, inv_step, one_step):
     b1 = nb - 1
     if x + reach < dm_hi:
         b1 = _bin_of(x + reach, dm_edges, first, nxt, lo, inv_step, one_step)
-    prev = _phi((dm_edges[b0] - x) / sd)
+    inv_sd = 1.0 / sd
+    prev = _phi((dm_edges[b0] - x) * inv_sd, cdf, pdf)
     for bb in range(b0, b1 + 1):
-        cur = _phi((dm_edges[bb + 1] - x) / sd)
+        cur = _phi((dm_edges[bb + 1] - x) * inv_sd, cdf, pdf)
         out[s, bb, k] += cur - prev
         prev = cur
 
 
 @_jit
-def dmdt_gausses(t, m, e2, offsets, dt_edges, dm_edges, first, nxt, lo, inv_step, one_step, out):
+def dmdt_gausses(
+    t, m, e2, offsets, dt_edges, dm_edges, first, nxt, lo, inv_step, one_step, cdf, pdf, out
+):
     """Add error-smeared pairs of each star to ``out[s, dm_bin, dt_bin]`` (numba).
 
     ``e2`` is the squared error (NaN when unknown). A pair is a Gaussian in dm
@@ -219,6 +250,18 @@ def dmdt_gausses(t, m, e2, offsets, dt_edges, dm_edges, first, nxt, lo, inv_step
                 if dt > dt_hi:
                     break
                 _add_pair(
-                    out, s, k, m[j] - mi, ei + e2[j], dm_edges, first, nxt, lo, inv_step, one_step
+                    out,
+                    s,
+                    k,
+                    m[j] - mi,
+                    ei + e2[j],
+                    dm_edges,
+                    first,
+                    nxt,
+                    lo,
+                    inv_step,
+                    one_step,
+                    cdf,
+                    pdf,
                 )
                 j += 1
