@@ -63,7 +63,7 @@ html_theme_options = {
 html_sidebars = {"**": ["sidebar-nav-bs"]}
 
 myst_enable_extensions = []
-suppress_warnings = ["myst.header", "config.cache"]
+suppress_warnings = ["myst.header", "myst.xref_missing", "myst.xref_ambiguous", "config.cache"]
 
 
 def _have_data() -> bool:
@@ -192,7 +192,8 @@ def write_benchmarks() -> Path:
     if not results:
         lines += ["No benchmark results are committed yet.", ""]
     for md in results:
-        lines += [f".. include:: ../benchmarks/results/{md.name}", "   :parser: myst_parser.sphinx_", ""]
+        lines += [f".. include:: ../benchmarks/results/{md.name}",
+                  "   :parser: myst_parser.sphinx_", ""]
     return _write_if_changed(HERE / "generated" / "benchmarks.inc", "\n".join(lines) + "\n")
 
 
