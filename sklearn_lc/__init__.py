@@ -7,6 +7,7 @@ transformers return fixed-shape float32 arrays and estimators predict classes.
 from ._version import __version__
 from .classifiers import CNNClassifier, CNNLSTMClassifier, TransformerClassifier
 from .datasets import load_light_curves, make_light_curves
+from .sampling import RaggedResampler
 from .transformers import DmDtImage, FreedmanDiaconisHist, WindowPad
 from .utils import check_light_curves, from_long_frame
 
@@ -15,6 +16,7 @@ __all__ = [
     "CNNLSTMClassifier",
     "DmDtImage",
     "FreedmanDiaconisHist",
+    "RaggedResampler",
     "TransformerClassifier",
     "WindowPad",
     "__version__",
