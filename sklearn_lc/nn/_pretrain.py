@@ -10,6 +10,8 @@ chosen ones, ``random_fraction`` (20%) get the magnitude of another random
 real observation of the same window and stay visible, ``same_fraction`` (20%)
 keep their magnitude and stay visible, and the rest (60%) are hidden: their
 magnitude and error are zeroed and they are removed from the attention keys.
+Random magnitudes are drawn from the visible observations only, so a hidden
+magnitude never reaches the encoder.
 The loss is the RMSE of the reconstructed magnitudes over all chosen
 observations.
 """
@@ -82,8 +84,8 @@ def make_masked_batch(
     Per window with ``n_real`` real observations, exactly
     ``round(mask_fraction * n_real)`` of them (at least one when
     ``n_real >= 2``) are chosen uniformly at random; of those,
-    ``round(random_fraction * k)`` get a random magnitude from a real
-    observation of the same window, ``round(same_fraction * k)`` are kept as
+    ``round(random_fraction * k)`` get the magnitude of a random visible (not
+    hidden) real observation of the same window, ``round(same_fraction * k)`` are kept as
     they are, and the rest are hidden. Padding is never chosen.
 
     Parameters
@@ -130,12 +132,15 @@ def make_masked_batch(
 
     target = x[..., 1].clone()
     xin = x.clone()
-    # Random magnitudes drawn from the real observations of the same window.
-    real_first = torch.argsort((~real).to(torch.int8), dim=1, stable=True)
+    # Random magnitudes drawn from the visible real observations of the same window
+    # (never from a hidden one, whose value must not leak into the input).
+    pool = real & ~hidden
+    n_pool = pool.sum(dim=1)
+    pool_first = torch.argsort((~pool).to(torch.int8), dim=1, stable=True)
     u = torch.rand((n, length), generator=generator, device=dev)
-    pick = torch.floor(u * n_real.clamp(min=1)[:, None].to(u.dtype)).to(torch.long)
+    pick = torch.floor(u * n_pool.clamp(min=1)[:, None].to(u.dtype)).to(torch.long)
     pick = pick.clamp(max=length - 1)
-    src = torch.gather(real_first, 1, pick)
+    src = torch.gather(pool_first, 1, pick)
     rand_mag = torch.gather(x[..., 1], 1, src)
     xin[..., 1] = torch.where(randomized, rand_mag, xin[..., 1])
     xin[..., 1] = torch.where(hidden, torch.zeros_like(target), xin[..., 1])

@@ -1,0 +1,225 @@
+"""Transfer from CRTS to ASAS with few labelled stars per class.
+
+Target: ``asas_richards12``, labels mapped to the fine classes of
+``class_map.json``; classes with fewer than 10 stars are dropped. For each
+seed, 30% of the stars (stratified) form the test set; from the rest,
+``n`` stars per class are drawn (``all``: every remaining star). Macro-F1 on
+the test set, averaged over seeds, for:
+
+- ``scratch``: TransformerClassifier of the shipped encoder's size, trained from scratch;
+- ``transfer-frozen``: TransferClassifier("crts", freeze="encoder");
+- ``transfer-finetune``: TransferClassifier("crts", freeze="none", backbone_lr_factor=0.1);
+- ``rf-embedding``: random forest on EncoderEmbedding("crts");
+- ``rf-features``: random forest on the 16 FeatureExtractor features;
+- ``mlp-scratch`` / ``mlp-transfer``: FeatureMLPClassifier from scratch, and
+  TransferClassifier("crts-features") (Kim et al. 2021).
+
+Also copies the pretraining curve (masked RMSE on held-out CRTS windows) from
+the shipped ``crts.json``. Writes benchmarks/results/transfer.{json,md}.
+
+Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_transfer.py [--seeds 3] [--epochs 20]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedShuffleSplit
+
+import sklearn_lc
+from sklearn_lc import EncoderEmbedding, TransferClassifier, WindowPad, load_light_curves
+from sklearn_lc.classifiers._pretrainer import read_weights
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def load_target(min_stars: int = 10):
+    b = load_light_curves("asas_richards12")
+    data = Path(b.filename).parent.parent
+    cmap = json.loads((data / "class_map.json").read_text())["asas_richards12"]
+    y = np.asarray([cmap[str(lab)][0] for lab in b.target])
+    labels, counts = np.unique(y, return_counts=True)
+    keep = np.isin(y, labels[counts >= min_stars])
+    X = [lc for lc, k in zip(b.light_curves, keep) if k]
+    return X, y[keep]
+
+
+def draw(y_pool: np.ndarray, n: int | None, rng: np.random.RandomState) -> np.ndarray:
+    if n is None:
+        return np.arange(y_pool.size)
+    out = []
+    for c in np.unique(y_pool):
+        idx = np.flatnonzero(y_pool == c)
+        out.append(rng.choice(idx, size=min(n, idx.size), replace=False))
+    return np.sort(np.concatenate(out))
+
+
+def models(seed: int, epochs: int, enc: dict, have_features: bool):
+    from sklearn_lc import TransformerClassifier
+
+    common = dict(max_epochs=epochs, batch_size=32, class_weight="balanced",
+                  random_state=seed)
+    out = {
+        "scratch": ("windows", lambda: TransformerClassifier(
+            module__d_model=enc["d_model"], module__n_heads=enc["n_heads"],
+            module__n_blocks=enc["n_blocks"], module__dim_feedforward=enc["dim_feedforward"],
+            module__head_hidden=(128,), lr=1e-3, **common)),
+        "transfer-frozen": ("windows", lambda: TransferClassifier(
+            "crts", freeze="encoder", lr=3e-3, **common)),
+        "transfer-finetune": ("windows", lambda: TransferClassifier(
+            "crts", freeze="none", backbone_lr_factor=0.3, lr=1e-3, **common)),
+        "rf-embedding": ("embedding", lambda: RandomForestClassifier(
+            300, class_weight="balanced", random_state=seed, n_jobs=1)),
+    }
+    if have_features:
+        from sklearn_lc import FeatureMLPClassifier
+
+        mlp = dict(max_epochs=4 * epochs, batch_size=32, class_weight="balanced",
+                   random_state=seed)
+        out["rf-features"] = ("features", lambda: RandomForestClassifier(
+            300, class_weight="balanced", random_state=seed, n_jobs=1))
+        out["mlp-scratch"] = ("features", lambda: FeatureMLPClassifier(lr=1e-3, **mlp))
+        out["mlp-transfer"] = ("features", lambda: TransferClassifier(
+            "crts-features", freeze="none", backbone_lr_factor=0.3, lr=1e-3, **mlp))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--sizes", nargs="+", default=["5", "10", "20", "all"])
+    ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--window", type=int, default=200)
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of other models from an existing transfer.json")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    t_start = time.perf_counter()
+
+    X, y = load_target()
+    classes = np.unique(y)
+    print(f"ASAS: {len(X)} stars, {classes.size} classes", flush=True)
+    W = WindowPad(window=args.window).fit_transform(X)
+    t0 = time.perf_counter()
+    E = EncoderEmbedding("crts", window=args.window).fit_transform(X)
+    t_emb = time.perf_counter() - t0
+    have_features = hasattr(sklearn_lc, "FeatureExtractor") and (
+        not args.only or any(m in args.only for m in ("rf-features", "mlp-scratch",
+                                                       "mlp-transfer")))
+    F = None
+    t_feat = None
+    if have_features:
+        t0 = time.perf_counter()
+        F = sklearn_lc.FeatureExtractor().fit_transform(X)
+        t_feat = time.perf_counter() - t0
+    inputs = {"windows": W, "embedding": E, "features": F}
+    enc_cfg, _ = read_weights("crts")
+    enc = enc_cfg["encoder_config"]
+
+    def save(rows: list) -> dict:
+        t_feat_ = t_feat
+        if args.merge and (RESULTS / "transfer.json").is_file():
+            old = json.loads((RESULTS / "transfer.json").read_text())
+            ran = {r["model"] for r in rows}
+            rows = [r for r in old["rows"] if r["model"] not in ran] + rows
+            t_feat_ = t_feat if t_feat is not None else old.get("feature_seconds")
+        # aggregate
+        table = {}
+        for r in rows:
+            table.setdefault(r["model"], {}).setdefault(str(r["n_per_class"]), []).append(
+                r["macro_f1"])
+        summary = {m: {k: {"mean": float(np.mean(v)), "std": float(np.std(v)), "n_seeds": len(v)}
+                       for k, v in d.items()} for m, d in table.items()}
+        curve = [{"epoch": h["epoch"], "train_rmse": h["train_rmse"], "valid_rmse": h["valid_rmse"]}
+                 for h in enc_cfg.get("history", [])]
+        out = {
+            "target": "asas_richards12, fine classes (class_map.json), classes with >= 10 stars",
+            "n_stars": len(X), "classes": classes.tolist(),
+            "protocol": "per seed: stratified 30% test split; n stars per class drawn from the "
+                        "other 70% ('all' = all of them); macro-F1 over the test classes",
+            "seeds": len({r["seed"] for r in rows}), "epochs": args.epochs, "window": args.window,
+            "encoder": enc, "encoder_best_epoch": enc_cfg.get("best_epoch"),
+            "pretraining_curve": curve,
+            "embedding_seconds": t_emb, "feature_seconds": t_feat_,
+            "summary": summary, "rows": rows,
+            "machine": f"{platform.machine()}, torch {torch.__version__}, 1 thread, shared CPU",
+            "total_seconds": time.perf_counter() - t_start,
+        }
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "transfer.json").write_text(json.dumps(out, indent=1))
+        write_md(out)
+        return out
+
+    sizes = [None if s == "all" else int(s) for s in args.sizes]
+    rows = []
+    for seed in range(args.seeds):
+        split = StratifiedShuffleSplit(1, test_size=0.3, random_state=seed)
+        pool, test = next(split.split(np.zeros(len(y)), y))
+        rng = np.random.RandomState(1000 + seed)
+        for n in sizes:
+            tr = pool[draw(y[pool], n, rng)]
+            for name, (kind, make) in models(seed, args.epochs, enc, have_features).items():
+                if args.only and name not in args.only:
+                    continue
+                Z = inputs[kind]
+                t0 = time.perf_counter()
+                clf = make().fit(Z[tr], y[tr])
+                pred = clf.predict(Z[test])
+                dur = time.perf_counter() - t0
+                f1 = f1_score(y[test], pred, average="macro", labels=classes, zero_division=0)
+                rows.append({"seed": seed, "n_per_class": "all" if n is None else n,
+                             "n_train": int(tr.size), "model": name, "macro_f1": float(f1),
+                             "accuracy": float(np.mean(pred == y[test])), "seconds": dur})
+                print(f"seed {seed} n {rows[-1]['n_per_class']:>3} {name:18s} "
+                      f"F1 {f1:.3f}  acc {rows[-1]['accuracy']:.3f}  {dur:.0f}s", flush=True)
+        save(rows)  # partial results survive an interrupted run
+
+    out = save(rows)
+    print(f"total {out['total_seconds']:.0f} s")
+
+
+def write_md(out: dict) -> None:
+    sizes = []
+    for d in out["summary"].values():
+        for k in d:
+            if k not in sizes:
+                sizes.append(k)
+    sizes.sort(key=lambda s: 10**9 if s == "all" else int(s))
+    runs = {}
+    for r in out["rows"]:
+        runs.setdefault(r["model"], []).append(r["seconds"])
+    lines = [
+        "# Transfer CRTS -> ASAS (macro-F1, mean ± std over "
+        f"{out['seeds']} seeds)", "",
+        f"Target: {out['target']}; {out['n_stars']} stars, {len(out['classes'])} classes. "
+        f"Protocol: {out['protocol']}. Deep models: {out['epochs']} epochs, window "
+        f"{out['window']}, batch 32, balanced class weights, no early stopping. Encoder: "
+        f"d_model {out['encoder']['d_model']}, {out['encoder']['n_heads']} heads, "
+        f"{out['encoder']['n_blocks']} blocks (the shipped `crts` weights).", "",
+        "| model | " + " | ".join(f"{s}/class" for s in sizes) + " | s per fit (mean) |",
+        "|---|" + "---|" * (len(sizes) + 1),
+    ]
+    for m, d in out["summary"].items():
+        cells = [f"{d[s]['mean']:.3f} ± {d[s]['std']:.3f}" if s in d else "" for s in sizes]
+        lines.append(f"| {m} | " + " | ".join(cells) + f" | {np.mean(runs[m]):.0f} |")
+    lines += ["", "## Pretraining curve (masked RMSE, mag; CRTS, 10% of stars held out)", "",
+              "| epoch | train | held-out |", "|---|---|---|"]
+    for h in out["pretraining_curve"]:
+        lines.append(f"| {h['epoch']} | {h['train_rmse']:.4f} | {h['valid_rmse']:.4f} |")
+    lines += ["", f"Total run time {out['total_seconds']:.0f} s on {out['machine']} (the machine "
+              "was shared with other jobs; times are noisy). Sizes and epochs were reduced to "
+              "fit a ~15 min CPU budget; see the JSON for per-run numbers.", ""]
+    (RESULTS / "transfer.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

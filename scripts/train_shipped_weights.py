@@ -1,0 +1,125 @@
+"""Train the weights shipped in ``sklearn_lc/weights/`` (seeded, CPU).
+
+- ``crts``: a small transformer encoder pretrained with ``MaskedPretrainer``
+  (ASTROMER's masked-magnitude objective) on every CRTS light curve
+  (``crts_drake14``, labels unused).
+- ``crts-features``: ``FeatureMLPClassifier`` (Kim et al. 2021) trained on the 16
+  ``FeatureExtractor`` features of every CRTS star, labels mapped to the fine
+  classes of ``class_map.json``.
+
+Usage::
+
+    OMP_NUM_THREADS=1 python scripts/train_shipped_weights.py [--part encoder|features|all]
+
+Sizes and epochs are written into the JSON files next to the weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sklearn_lc import load_light_curves
+from sklearn_lc.classifiers._pretrainer import SHIPPED_DIR, MaskedPretrainer
+
+ENCODER = dict(d_model=48, n_heads=4, n_blocks=2, window=200, max_epochs=8, lr=2e-3,
+               batch_size=64, valid_fraction=0.1, random_state=0)
+FEATURE_MLP = dict(max_epochs=150, lr=1e-3, batch_size=256, class_weight="balanced",
+                   random_state=0)
+
+
+def _data_dir() -> Path:
+    return Path(load_light_curves("crts_drake14").filename).parent.parent
+
+
+def fine_labels(name: str, labels) -> np.ndarray:
+    """Map survey labels to the fine classes of class_map.json."""
+    cmap = json.loads((_data_dir() / "class_map.json").read_text())[name]
+    return np.asarray([cmap[str(lab)][0] for lab in labels])
+
+
+def train_encoder(epochs: int | None, out: Path) -> None:
+    """Pretrain the shipped encoder on all CRTS light curves and save it."""
+    b = load_light_curves("crts_drake14")
+    params = dict(ENCODER)
+    if epochs:
+        params["max_epochs"] = epochs
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    pre = MaskedPretrainer(**params, verbose=1).fit(b.light_curves)
+    dur = time.perf_counter() - t0
+    n_params = sum(p.numel() for p in pre.encoder_.parameters())
+    pre.save(out / "crts", metadata={
+        "data": "crts_drake14 (all 9,213 light curves, labels unused), 10% held out",
+        "n_stars": len(b.light_curves),
+        "train_seconds": round(dur, 1),
+        "n_encoder_parameters": int(n_params),
+        "machine": f"{platform.machine()} CPU, torch {torch.__version__}, 1 thread",
+        "script": "scripts/train_shipped_weights.py",
+    })
+    print(f"encoder: {n_params} parameters, {dur:.0f} s, best epoch {pre.best_epoch_}")
+
+
+def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
+    """Train the shipped feature MLP on all CRTS stars and save it."""
+    from sklearn_lc import FeatureExtractor, FeatureMLPClassifier
+    from sklearn_lc.classifiers._transfer import save_weights
+
+    b = load_light_curves("crts_drake14")
+    y = fine_labels("crts_drake14", b.target)
+    t0 = time.perf_counter()
+    if cache is not None and cache.is_file():
+        F = np.load(cache)
+    else:
+        F = FeatureExtractor(n_jobs=2).fit_transform(b.light_curves)
+        if cache is not None:
+            np.save(cache, F)
+    t_feat = time.perf_counter() - t0
+    params = dict(FEATURE_MLP)
+    if epochs:
+        params["max_epochs"] = epochs
+    t0 = time.perf_counter()
+    clf = FeatureMLPClassifier(**params).fit(F, y)
+    dur = time.perf_counter() - t0
+    names = list(FeatureExtractor().get_feature_names_out()) if hasattr(
+        FeatureExtractor(), "get_feature_names_out") else None
+    hist = [{"epoch": h["epoch"], "train_loss": h.get("train_loss"),
+             "valid_loss": h.get("valid_loss")} for h in clf.history_]
+    save_weights(clf, out / "crts-features", metadata={
+        "data": "crts_drake14, all 9,213 stars, fine classes of class_map.json",
+        "n_stars": len(y),
+        "training_params": {k: v for k, v in params.items()},
+        "feature_seconds": round(t_feat, 1),
+        "train_seconds": round(dur, 1),
+        "feature_names": names,
+        "history": hist,
+        "script": "scripts/train_shipped_weights.py",
+    })
+    print(f"feature MLP: {len(clf.classes_)} classes, {dur:.0f} s training, "
+          f"{t_feat:.0f} s features")
+
+
+def main() -> None:
+    """Parse arguments and train the requested parts."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["encoder", "features", "all"], default="all")
+    ap.add_argument("--epochs", type=int, default=None, help="override max_epochs")
+    ap.add_argument("--out", type=Path, default=SHIPPED_DIR)
+    ap.add_argument("--feature-cache", type=Path, default=None,
+                    help=".npy file to read/write the CRTS features (outside the repo)")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.part in ("encoder", "all"):
+        train_encoder(args.epochs, args.out)
+    if args.part in ("features", "all"):
+        train_features(args.epochs, args.out, args.feature_cache)
+
+
+if __name__ == "__main__":
+    main()

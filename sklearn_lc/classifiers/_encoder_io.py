@@ -1,0 +1,79 @@
+"""Glue between pretraining / transfer and the transformer of TransformerClassifier.
+
+The pretrained object is the :class:`~sklearn_lc.nn.AstromerEncoder`, i.e.
+``TransformerClassifier().module_.encoder``: weights move between
+:class:`~sklearn_lc.MaskedPretrainer`, :class:`~sklearn_lc.EncoderEmbedding`,
+:class:`~sklearn_lc.TransferClassifier` and ``TransformerClassifier`` as the
+encoder's own ``state_dict`` (stored under the prefix ``encoder.``, which is
+also its prefix inside :class:`~sklearn_lc.nn.TransformerNet`).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..nn._modules import AstromerEncoder, TransformerNet, masked_mean, sequence_mask
+
+__all__ = [
+    "build_encoder",
+    "embed_windows",
+    "encoder_config",
+    "transformer_from_encoder",
+]
+
+
+def build_encoder(d_model: int, n_heads: int, n_blocks: int, dim_feedforward: int | None = None,
+                  dropout: float = 0.1, base: float = 1000.0) -> AstromerEncoder:
+    """Build a fresh encoder (the one of ``TransformerClassifier``)."""
+    return AstromerEncoder(int(d_model), int(n_heads), int(n_blocks), dim_feedforward,
+                           float(dropout), float(base))
+
+
+def encoder_config(encoder: AstromerEncoder) -> dict:
+    """Return the constructor arguments that rebuild ``encoder`` (read from its layers)."""
+    layers = encoder.blocks.layers
+    first = layers[0]
+    d = int(encoder.d_model)
+    freq = encoder.pe.freq
+    base = 1000.0
+    if d >= 4 and float(freq[2]) > 0:
+        base = float(round(float(freq[2]) ** (-d / 2.0), 3))
+        if not math.isfinite(base):
+            base = 1000.0
+    return {
+        "d_model": d,
+        "n_heads": int(first.self_attn.num_heads),
+        "n_blocks": len(layers),
+        "dim_feedforward": int(first.linear1.out_features),
+        "dropout": float(first.dropout.p),
+        "base": base,
+    }
+
+
+def transformer_from_encoder(encoder: AstromerEncoder, n_classes: int,
+                             head_hidden: Sequence[int] = (128,),
+                             head_dropout: float = 0.3) -> TransformerNet:
+    """Build a TransformerNet whose encoder is a copy of ``encoder`` and whose MLP head is new."""
+    net = TransformerNet(n_classes=n_classes, head="mlp", head_hidden=tuple(head_hidden),
+                         head_dropout=head_dropout, **encoder_config(encoder))
+    net.encoder.load_state_dict(copy.deepcopy(encoder.state_dict()))
+    return net
+
+
+def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
+                  device: str = "cpu") -> np.ndarray:
+    """Masked mean of the encoder's outputs over the real observations, float32 (n, d)."""
+    encoder.eval()
+    d = int(encoder.d_model)
+    out = [np.zeros((0, d), dtype=np.float32)]
+    with torch.no_grad():
+        for a in range(0, W.shape[0], batch_size):
+            x = torch.as_tensor(W[a:a + batch_size], device=device)
+            out.append(masked_mean(encoder(x), sequence_mask(x)).cpu().numpy())
+    return np.concatenate(out).astype(np.float32)

@@ -1,0 +1,159 @@
+"""FeatureMLPClassifier: the Kim et al. (2021) MLP on the 16 UPSILoN features."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..nn._base import BaseLCNet
+from ..nn._feature_mlp import FeatureMLP
+
+__all__ = ["FeatureMLPClassifier", "check_features"]
+
+
+def check_features(est: Any, X: Any, reset: bool = False) -> Any:
+    """Validate a 2-D feature array for a network estimator; cast to float32.
+
+    NaN is allowed (the network replaces it by the mean after scaling);
+    skorch Datasets and tensors pass through.
+    """
+    import torch
+    from skorch.utils import is_dataset
+
+    if is_dataset(X):
+        return X
+    if isinstance(X, torch.Tensor):
+        return X.float()
+    try:
+        X = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{type(est).__name__} takes a numeric feature array, got "
+                        f"{type(X).__name__}: {exc}") from exc
+    if X.ndim != 2:
+        raise ValueError(f"{type(est).__name__} expects features (n, n_features), e.g. from "
+                         f"FeatureExtractor; got an array of shape {X.shape}")
+    bad = np.isinf(X).any(axis=1)
+    if bad.any():
+        raise ValueError(f"{type(est).__name__}: sample {int(np.flatnonzero(bad)[0])} has "
+                         "infinite values")
+    if reset:
+        est.input_shape_ = (int(X.shape[1]),)
+    else:
+        shape = getattr(est, "input_shape_", None)
+        if shape is not None and X.shape[1] != shape[0]:
+            raise ValueError(f"{type(est).__name__} was fitted on {shape[0]} features, "
+                             f"got {X.shape[1]}")
+    return X
+
+
+class FeatureMLPClassifier(BaseLCNet):
+    """Multilayer perceptron on tabular light-curve features (Kim et al. 2021).
+
+    16 -> 64 -> 128 -> 256 -> n_classes, with batch norm, ReLU and dropout in
+    every hidden layer. The feature standardisation (mean and standard
+    deviation) is learned at ``fit`` and stored *inside the network* as
+    buffers, so that :class:`~sklearn_lc.TransferClassifier` carries the
+    source survey's scaling to the target survey with the weights, as in the
+    paper. Missing (NaN) features become the source mean.
+
+    Parameters
+    ----------
+    module__hidden : tuple of int, default=(64, 128, 256)
+        Hidden layer widths.
+    module__dropout : float, default=0.1
+        Dropout after each hidden layer.
+    lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
+restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
+        Training, as described in :class:`~sklearn_lc.nn.BaseLCNet`.
+
+    Attributes
+    ----------
+    module_ : FeatureMLP
+        The network (``module_.feature_mean`` / ``feature_scale`` hold the scaling).
+    classes_ : ndarray
+        Class labels.
+    feature_mean_, feature_scale_ : ndarray of shape (n_features,)
+        The standardisation learned at ``fit``.
+    input_shape_ : tuple of int
+        ``(n_features,)``.
+    class_weight_ : ndarray or None
+        Loss weights of the classes.
+    seed_ : int or None
+        Torch seed of ``fit``.
+    history_ : skorch History
+        Per-epoch losses and scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lc import FeatureMLPClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(40, 16)).astype(np.float32)
+    >>> y = np.where(X[:, 0] > 0, "a", "b")
+    >>> clf = FeatureMLPClassifier(max_epochs=3, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    _default_module = FeatureMLP
+    _default_module_params = {"hidden": (64, 128, 256), "dropout": 0.1}
+    _input_kind = "features"
+
+    def _check_X(self, X: Any, reset: bool = False) -> Any:
+        return check_features(self, X, reset)
+
+    def _inferred_module_params(self) -> dict:
+        out = super()._inferred_module_params()
+        shape = getattr(self, "input_shape_", None)
+        if shape is not None:
+            out["n_features"] = int(shape[0])
+        return out
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> FeatureMLPClassifier:
+        """Learn the feature scaling, then train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_stars, n_features)
+            Features (e.g. from ``FeatureExtractor``).
+        y : array-like of shape (n_stars,)
+            Labels.
+        **fit_params : dict
+            Passed to skorch's ``fit``.
+
+        Returns
+        -------
+        self : FeatureMLPClassifier
+            The fitted classifier.
+        """
+        Xa = check_features(self, X, reset=False).astype(np.float64)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            mean = np.nanmean(Xa, axis=0)
+            scale = np.nanstd(Xa, axis=0)
+        self.feature_mean_ = np.nan_to_num(mean).astype(np.float32)
+        self.feature_scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0).astype(
+            np.float32)
+        return super().fit(X, y, **fit_params)
+
+    def initialize_module(self) -> FeatureMLPClassifier:
+        """Build the MLP for the data's width and classes; install the scaling."""
+        super().initialize_module()
+        mean = getattr(self, "feature_mean_", None)
+        if mean is not None and self.module_.feature_mean.shape[0] == mean.shape[0]:
+            self.module_.set_scaling(mean, self.feature_scale_)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        tags.input_tags.three_d_array = False
+        tags.input_tags.allow_nan = True
+        return tags
+
+    @classmethod
+    def _get_test_params(cls) -> dict:
+        return {"module__hidden": (8, 8), "max_epochs": 2, "batch_size": 8, "random_state": 0}
+

@@ -1,0 +1,483 @@
+"""MaskedPretrainer: self-supervised pretraining of the transformer encoder (ASTROMER)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from .._version import __version__
+from ..nn._pretrain import ReconstructionHead, make_masked_batch, masked_rmse
+from ..transformers._windows import _fill
+from ..utils._validation import check_light_curves
+from ._encoder_io import build_encoder, embed_windows, encoder_config
+
+__all__ = ["MaskedPretrainer"]
+
+WEIGHTS_FORMAT = "sklearn_lc-weights"
+
+
+def _windows(lcs: list, window: int, rng: np.random.RandomState | None) -> np.ndarray:
+    """Windows of ``window`` consecutive points: random crops (rng) or the first ones."""
+    starts = np.zeros(len(lcs), dtype=np.int64)
+    if rng is not None:
+        for i, (t, _, _) in enumerate(lcs):
+            room = t.shape[0] - window + 1
+            if room > 1:
+                starts[i] = rng.randint(room)
+        return _fill(lcs, starts, window, "random", False)
+    return _fill(lcs, starts, window, "first", False)
+
+
+class MaskedPretrainer(TransformerMixin, BaseEstimator):
+    """Self-supervised pretraining of the transformer encoder on unlabelled light curves.
+
+    ASTROMER's objective (Donoso-Oliva et al. 2023): in every window of
+    ``window`` consecutive observations (a new random crop of each longer
+    curve every epoch), ``mask_fraction`` of the real observations are chosen;
+    of those, ``random_fraction`` get a random magnitude from the same window,
+    ``same_fraction`` are left unchanged, and the rest are hidden (zeroed and
+    excluded from the attention keys). A linear head reconstructs the
+    magnitudes from the encoder's outputs; the loss is the RMSE over the chosen
+    observations. A held-out fraction of the curves (fixed windows and masks)
+    gives the validation RMSE each epoch, and the weights of the best epoch are
+    kept.
+
+    The encoder is the one of :class:`~sklearn_lc.TransformerClassifier`, so
+    its weights move between the two without conversion (see
+    :class:`~sklearn_lc.TransferClassifier` and
+    :class:`~sklearn_lc.EncoderEmbedding`). ``transform`` returns the
+    masked-mean embedding of each star.
+
+    Parameters
+    ----------
+    d_model : int, default=64
+        Width of the encoder.
+    n_heads : int, default=4
+        Attention heads.
+    n_blocks : int, default=2
+        Encoder blocks.
+    dropout : float, default=0.1
+        Dropout inside the attention blocks.
+    window : int, default=200
+        Observations per window.
+    max_epochs : int, default=20
+        Training epochs.
+    lr : float, default=1e-3
+        Adam learning rate.
+    batch_size : int, default=64
+        Windows per step.
+    mask_fraction : float, default=0.5
+        Fraction of the real observations in the loss.
+    random_fraction : float, default=0.2
+        Fraction of the chosen observations given a random magnitude (visible).
+    same_fraction : float, default=0.2
+        Fraction of the chosen observations left unchanged (visible).
+    valid_fraction : float, default=0.1
+        Fraction of the stars held out for the validation RMSE (0: none; the
+        last epoch's weights are then kept).
+    device : str, default="cpu"
+        Torch device.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, the split, crops and masks.
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+
+    Attributes
+    ----------
+    encoder_ : AstromerEncoder
+        The pretrained encoder, the same class as
+        ``TransformerClassifier().module_.encoder`` (load its ``state_dict``
+        there directly).
+    reconstruction_ : ReconstructionHead
+        The magnitude reconstruction head.
+    history_ : list of dict
+        Per epoch: ``epoch``, ``train_rmse``, ``valid_rmse`` (NaN without a
+        validation split) and ``dur`` (seconds).
+    best_epoch_ : int
+        Epoch whose weights were kept (1-based).
+    d_model_ : int
+        Embedding width.
+
+    Examples
+    --------
+    >>> from sklearn_lc import MaskedPretrainer, make_light_curves
+    >>> X, _ = make_light_curves(4, n_points=(30, 60), random_state=0)
+    >>> pre = MaskedPretrainer(d_model=16, n_heads=2, n_blocks=1, window=40,
+    ...                        max_epochs=2, random_state=0).fit(X)
+    >>> len(pre.history_), pre.transform(X).shape
+    (2, (24, 16))
+    """
+
+    _parameter_constraints: dict = {
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "window": [Interval(Integral, 2, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "mask_fraction": [Interval(Real, 0, 1, closed="right")],
+        "random_fraction": [Interval(Real, 0, 1, closed="both")],
+        "same_fraction": [Interval(Real, 0, 1, closed="both")],
+        "valid_fraction": [Interval(Real, 0, 1, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        d_model: int = 64,
+        n_heads: int = 4,
+        n_blocks: int = 2,
+        dropout: float = 0.1,
+        window: int = 200,
+        max_epochs: int = 20,
+        lr: float = 1e-3,
+        batch_size: int = 64,
+        mask_fraction: float = 0.5,
+        random_fraction: float = 0.2,
+        same_fraction: float = 0.2,
+        valid_fraction: float = 0.1,
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ):
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.n_blocks = n_blocks
+        self.dropout = dropout
+        self.window = window
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.mask_fraction = mask_fraction
+        self.random_fraction = random_fraction
+        self.same_fraction = same_fraction
+        self.valid_fraction = valid_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def _batch_loss(self, module, head, x, gen):
+        b = make_masked_batch(x, self.mask_fraction, self.random_fraction,
+                              self.same_fraction, generator=gen)
+        pred = head(module(b.x, b.attend))
+        return masked_rmse(pred, b.target, b.chosen), b.chosen
+
+    def _evaluate(self, module, head, W: np.ndarray, seed: int) -> float:
+        module.eval()
+        head.eval()
+        gen = torch.Generator(device=self.device).manual_seed(seed)
+        tot, cnt = 0.0, 0
+        with torch.no_grad():
+            for a in range(0, W.shape[0], self.batch_size):
+                x = torch.as_tensor(W[a:a + self.batch_size], device=self.device)
+                loss, chosen = self._batch_loss(module, head, x, gen)
+                n_ok = int((chosen.sum(dim=1) > 0).sum())
+                tot += float(loss) ** 2 * n_ok
+                cnt += n_ok
+        return float(np.sqrt(tot / cnt)) if cnt else float("nan")
+
+    def fit(self, X: Any, y: Any = None) -> MaskedPretrainer:
+        """Pretrain the encoder on light curves (labels are ignored).
+
+        Parameters
+        ----------
+        X : light curves
+            Any input accepted by :func:`~sklearn_lc.utils.check_light_curves`.
+        y : ignored
+            Not used.
+
+        Returns
+        -------
+        self : MaskedPretrainer
+            The fitted pretrainer.
+        """
+        self._validate_params()
+        if self.random_fraction + self.same_fraction > 1:
+            raise ValueError("random_fraction + same_fraction must be <= 1")
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} is not a multiple of n_heads={self.n_heads}")
+        lcs = check_light_curves(X, min_points=2)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(2**31 - 1))
+        # torch's global RNG is seeded inside a fork: the caller's state is left as it was
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self._fit_seeded(lcs, rng, seed)
+        return self
+
+    def _fit_seeded(self, lcs: list, rng: np.random.RandomState, seed: int) -> None:
+        n = len(lcs)
+        perm = rng.permutation(n)
+        n_valid = int(round(self.valid_fraction * n)) if n >= 4 else 0
+        valid_idx, train_idx = np.sort(perm[:n_valid]), np.sort(perm[n_valid:])
+        train = [lcs[i] for i in train_idx]
+        W_valid = _windows([lcs[i] for i in valid_idx], self.window, None) if n_valid else None
+        module = build_encoder(self.d_model, self.n_heads, self.n_blocks,
+                               dropout=self.dropout).to(self.device)
+        head = ReconstructionHead(self.d_model).to(self.device)
+        params = list(module.parameters()) + list(head.parameters())
+        opt = torch.optim.Adam(params, lr=self.lr)
+        gen = torch.Generator(device=self.device).manual_seed(seed)
+        self.history_ = []
+        best, best_state = np.inf, None
+        for epoch in range(1, self.max_epochs + 1):
+            t0 = time.perf_counter()
+            module.train()
+            head.train()
+            W = _windows(train, self.window, rng)
+            order = rng.permutation(W.shape[0])
+            tot, cnt = 0.0, 0
+            for a in range(0, W.shape[0], self.batch_size):
+                x = torch.as_tensor(W[order[a:a + self.batch_size]], device=self.device)
+                loss, chosen = self._batch_loss(module, head, x, gen)
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 5.0)
+                opt.step()
+                n_ok = int((chosen.sum(dim=1) > 0).sum())
+                tot += float(loss.detach()) ** 2 * n_ok
+                cnt += n_ok
+            train_rmse = float(np.sqrt(tot / cnt)) if cnt else float("nan")
+            valid_rmse = (self._evaluate(module, head, W_valid, seed + 1)
+                          if W_valid is not None else float("nan"))
+            self.history_.append({"epoch": epoch, "train_rmse": train_rmse,
+                                  "valid_rmse": valid_rmse,
+                                  "dur": time.perf_counter() - t0})
+            if self.verbose:
+                print(f"epoch {epoch:3d}  train_rmse {train_rmse:.4f}  "
+                      f"valid_rmse {valid_rmse:.4f}  {self.history_[-1]['dur']:.1f}s",
+                      flush=True)
+            score = valid_rmse if W_valid is not None else -epoch
+            if score < best:
+                best = score
+                self.best_epoch_ = epoch
+                best_state = (copy.deepcopy(module.state_dict()), copy.deepcopy(head.state_dict()))
+        if best_state is not None:
+            module.load_state_dict(best_state[0])
+            head.load_state_dict(best_state[1])
+        module.eval()
+        head.eval()
+        self.encoder_ = module
+        self.reconstruction_ = head
+        self.d_model_ = self.d_model
+
+    # ---------------------------------------------------------------- transform
+    def transform(self, X: Any) -> np.ndarray:
+        """Return the masked-mean encoder embedding of each star.
+
+        Parameters
+        ----------
+        X : light curves
+            Any input accepted by :func:`~sklearn_lc.utils.check_light_curves`;
+            each star is cut to its first ``window`` observations.
+
+        Returns
+        -------
+        E : ndarray of shape (n_stars, d_model), float32
+        """
+        check_is_fitted(self, "encoder_")
+        lcs = check_light_curves(X)
+        W = _windows(lcs, self.window, None)
+        return embed_windows(self.encoder_, W, self.batch_size, self.device)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Return ``emb_0 ... emb_{d_model-1}``."""
+        check_is_fitted(self, "encoder_")
+        return np.asarray([f"emb_{i}" for i in range(self.d_model_)], dtype=object)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Return minus the masked RMSE on the first windows of ``X`` (seeded masks)."""
+        check_is_fitted(self, "encoder_")
+        lcs = check_light_curves(X, min_points=2)
+        W = _windows(lcs, self.window, None)
+        return -self._evaluate(self.encoder_, self.reconstruction_, W, 12345)
+
+    # --------------------------------------------------------------- save/load
+    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> Path:
+        """Save the encoder weights and the configuration.
+
+        Writes ``<path>.safetensors`` (tensors ``encoder.*`` and
+        ``reconstruction.*``) and ``<path>.json`` (architecture, training
+        parameters, history). ``path`` may end in either suffix or none.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination stem.
+        metadata : dict, optional
+            Extra JSON-serialisable information.
+
+        Returns
+        -------
+        path : Path
+            The ``.safetensors`` file.
+        """
+        from safetensors.torch import save_file
+
+        check_is_fitted(self, "encoder_")
+        stem = _stem(path)
+        tensors = {f"encoder.{k}": v.detach().cpu().contiguous()
+                   for k, v in self.encoder_.state_dict().items()}
+        tensors.update({f"reconstruction.{k}": v.detach().cpu().contiguous()
+                        for k, v in self.reconstruction_.state_dict().items()})
+        save_file(tensors, str(stem) + ".safetensors")
+        params = {k: v for k, v in self.get_params().items()
+                  if isinstance(v, (int, float, str, bool, type(None)))}
+        config = {
+            "format": WEIGHTS_FORMAT,
+            "kind": "transformer-encoder",
+            "sklearn_lc_version": __version__,
+            "encoder_config": encoder_config(self.encoder_),
+            "n_encoder_parameters": int(sum(p.numel() for p in self.encoder_.parameters())),
+            "window": self.window,
+            "input": "WindowPad windows (time, mag, err, mask), magnitudes mean-subtracted",
+            "pretrainer_params": params,
+            "best_epoch": int(getattr(self, "best_epoch_", len(self.history_))),
+            "history": self.history_,
+            "metadata": dict(metadata or {}),
+        }
+        with open(str(stem) + ".json", "w") as f:
+            json.dump(config, f, indent=1)
+        return Path(str(stem) + ".safetensors")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> MaskedPretrainer:
+        """Load a pretrainer saved by :meth:`save` (or shipped weights by name).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Stem or either file of a saved pretrainer, or a shipped name
+            (``"crts"``).
+        device : str, default="cpu"
+            Torch device.
+
+        Returns
+        -------
+        pretrainer : MaskedPretrainer
+            A fitted pretrainer.
+        """
+        config, tensors = read_weights(path)
+        if config.get("kind") != "transformer-encoder":
+            raise ValueError(f"{path}: not transformer-encoder weights "
+                             f"(kind={config.get('kind')!r})")
+        p = config.get("pretrainer_params", {})
+        names = cls._get_param_names()
+        est = cls(**{k: v for k, v in p.items() if k in names})
+        est.set_params(device=device)
+        module = encoder_from_weights(config, tensors)
+        d = int(config["encoder_config"]["d_model"])
+        head = ReconstructionHead(d)
+        rec = {k[15:]: v for k, v in tensors.items() if k.startswith("reconstruction.")}
+        if rec:
+            head.load_state_dict(rec)
+        est.encoder_ = module.to(device).eval()
+        est.reconstruction_ = head.to(device).eval()
+        est.history_ = list(config.get("history", []))
+        est.best_epoch_ = int(config.get("best_epoch", len(est.history_)))
+        est.d_model_ = d
+        return est
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = self.device != "cpu"
+        return tags
+
+    @classmethod
+    def _get_test_params(cls) -> dict:
+        return {"d_model": 8, "n_heads": 2, "n_blocks": 1, "window": 30, "max_epochs": 2,
+                "batch_size": 16, "random_state": 0}
+
+
+# ------------------------------------------------------------------ weight files
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
+
+
+def _stem(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if p.suffix in (".safetensors", ".json"):
+        p = p.with_suffix("")
+    return p
+
+
+def shipped_weights() -> list[str]:
+    """Names of the weights shipped with the package (``"crts"``, ``"crts-features"``)."""
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.json")
+                  if (SHIPPED_DIR / (p.stem + ".safetensors")).is_file())
+
+
+def resolve_weights(path: str | os.PathLike) -> Path:
+    """Return the stem of a weights file or of shipped weights given by name."""
+    if isinstance(path, str) and os.sep not in path and "/" not in path:
+        cand = SHIPPED_DIR / path
+        if (SHIPPED_DIR / (path + ".json")).is_file():
+            return cand
+    stem = _stem(path)
+    if not (Path(str(stem) + ".json").is_file() and Path(str(stem) + ".safetensors").is_file()):
+        raise ValueError(
+            f"no weights found at {path!r}: expected {stem}.json and {stem}.safetensors, "
+            f"or a shipped name among {shipped_weights()}"
+        )
+    return stem
+
+
+def encoder_from_weights(config: dict, tensors: dict):
+    """Rebuild the encoder stored in a ``transformer-encoder`` weights file."""
+    enc = build_encoder(**config["encoder_config"])
+    state = {k[8:]: v for k, v in tensors.items() if k.startswith("encoder.")}
+    try:
+        enc.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ValueError(f"encoder weights do not fit the encoder: {exc}") from exc
+    return enc
+
+
+def read_config(path: str | os.PathLike) -> dict:
+    """Read the JSON configuration of a weights file (or shipped weights by name)."""
+    stem = resolve_weights(path)
+    with open(str(stem) + ".json") as f:
+        config = json.load(f)
+    if config.get("format") != WEIGHTS_FORMAT:
+        raise ValueError(f"{stem}.json: not a sklearn_lc weights file")
+    return config
+
+
+def read_weights(path: str | os.PathLike) -> tuple[dict, dict]:
+    """Read the JSON configuration and the tensors of a weights file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Stem or either file, or a shipped name.
+
+    Returns
+    -------
+    config : dict
+        The JSON configuration.
+    tensors : dict of str to Tensor
+        The weights (on CPU).
+    """
+    from safetensors.torch import load_file
+
+    config = read_config(path)
+    stem = resolve_weights(path)
+    return config, load_file(str(stem) + ".safetensors")
