@@ -119,7 +119,20 @@ constructor, ``fit`` learns, fitted attributes end with ``_``.
 
 """
 
-API_TAIL = """Plotting
+API_TAIL = """Utilities
+---------
+
+.. currentmodule:: sklearn_lc
+
+.. autosummary::
+   :toctree: .
+   :nosignatures:
+
+   utils.to_padded_array
+   sampling.leaked_duplicates
+   datasets.get_data_home
+
+Plotting
 --------
 
 :mod:`sklearn_lc.plot` needs matplotlib (``pip install "sklearn_lc[plot]"``).

@@ -14,12 +14,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+from imblearn.under_sampling import RandomUnderSampler
 from sklearn.ensemble import RandomForestClassifier, StackingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from sklearn_lc import CNNClassifier, DmDtImage, load_light_curves, make_light_curves
+from sklearn_lc import (
+    CNNClassifier,
+    DmDtImage,
+    RaggedResampler,
+    load_light_curves,
+    make_light_curves,
+)
 from sklearn_lc.plot import plot_f1_bars
 
 classes = ["RRab", "RRc", "EW", "EA", "LPV"]
@@ -63,7 +70,13 @@ print("best:", grid.best_params_, f"macro-F1 {grid.best_score_:.3f}")
 # ``fit`` only.
 smote = make_imblearn_pipeline(DmDtImage(flatten=True), SMOTE(random_state=0),
                                RandomForestClassifier(n_estimators=60, random_state=0))
-for name, model in [("forest", pipe), ("SMOTE + forest", smote)]:
+# :class:`~sklearn_lc.RaggedResampler` resamples the light curves themselves,
+# before any transformer (here: random under-sampling to the rarest class).
+under = make_imblearn_pipeline(
+    RaggedResampler(RandomUnderSampler(random_state=0)), DmDtImage(flatten=True),
+    RandomForestClassifier(n_estimators=60, random_state=0))
+for name, model in [("forest", pipe), ("SMOTE + forest", smote),
+                    ("under-sampled", under)]:
     scores = cross_val_score(model, X, y, groups=groups, cv=cv, scoring="f1_macro",
                              error_score="raise")
     print(f"{name:>15s}: macro-F1 {scores.mean():.3f} +- {scores.std():.3f}")
