@@ -315,3 +315,28 @@ def test_train_and_predict_a_network(files, tmp_path, capsys):
     loaded = load_model(out)
     lcs = cli.read_input(files["root"] / "unlabelled.npz")["light_curves"]
     np.testing.assert_allclose(loaded.predict_proba(lcs), proba, rtol=1e-4, atol=1e-6)
+
+
+def test_yaml_config_and_label_column(files, tmp_path, capsys):
+    pytest.importorskip("yaml")
+    long = pd.read_csv(files["root"] / "long.csv", dtype={"star": str})
+    labels = dict(zip(files["ids"], files["y"]))
+    long["cls"] = long["star"].map(labels)
+    path = tmp_path / "labelled.parquet"
+    long.to_parquet(path)
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("steps:\n  - class: _BasicStats\n  - class: ExtraTreesClassifier\n"
+                   "    params: {n_estimators: 15, random_state: 0}\n")
+    out = tmp_path / "yaml_model"
+    rc, stdout, err = call(capsys, "train", path, "--config", cfg, "-o", out, "--id-col", "star",
+                           "--time-col", "mjd", "--mag-col", "V", "--err-col", "eV",
+                           "--label-col", "cls", "-q")
+    assert rc == 0, err
+    assert "40 stars, 4 classes" in stdout
+    config = json.loads((out / "model.json").read_text())
+    assert [s["class"] for s in config["steps"]] == ["_BasicStats", "ExtraTreesClassifier"]
+    # a class off the allow-list is refused before any training
+    cfg.write_text("steps:\n  - class: _BasicStats\n  - class: SVC\n")
+    rc, _, err = call(capsys, "train", path, "--config", cfg, "-o", tmp_path / "m", "--id-col",
+                      "star", "--time-col", "mjd", "--mag-col", "V", "--label-col", "cls")
+    assert rc == 1 and "SVC" in err and "allowed" in err
