@@ -1,0 +1,317 @@
+"""Tests of the deep estimators (BaseLCNet and its three subclasses)."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from sklearn_lc import CNNClassifier, CNNLSTMClassifier, TransformerClassifier
+from sklearn_lc.nn import BaseLCNet, DmDtCNN
+
+ALL = (CNNClassifier, CNNLSTMClassifier, TransformerClassifier)
+SEQ = (CNNLSTMClassifier, TransformerClassifier)
+
+
+def _images(n_per_class=12, labels=("EW", "RRab", "LPV"), seed=0):
+    rng = np.random.RandomState(seed)
+    y = np.repeat(np.asarray(labels), n_per_class)
+    X = rng.rand(y.size, 1, 12, 12).astype(np.float32)
+    for k, c in enumerate(labels):
+        X[y == c, 0, 3 * k, 3 * k] += 4.0
+    return X, y
+
+
+def _windows(n_per_class=12, labels=("EW", "RRab", "LPV"), L=40, seed=0):
+    rng = np.random.RandomState(seed)
+    y = np.repeat(np.asarray(labels), n_per_class)
+    X = np.zeros((y.size, L, 4), dtype=np.float32)
+    for i, c in enumerate(y):
+        k = rng.randint(8, L + 1)
+        code = list(labels).index(c)
+        t = np.sort(rng.uniform(0, 60, k))
+        X[i, :k, 0] = t - t.mean()
+        X[i, :k, 1] = (code + 1) * np.sin(t * (code + 1)) + rng.normal(0, 0.1, k)
+        X[i, :k, 2] = 0.05
+        X[i, :k, 3] = 1.0
+    return X, y
+
+
+def _data(cls, **kw):
+    return _images(**kw) if cls is CNNClassifier else _windows(**kw)
+
+
+def _make(cls, **params):
+    p = cls._get_test_params()
+    p.update(params)
+    return cls(**p)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_labels_in_labels_out_and_proba(cls):
+    X, y = _data(cls)
+    clf = _make(cls).fit(X, y)
+    assert clf.classes_.tolist() == ["EW", "LPV", "RRab"]
+    pred = clf.predict(X)
+    assert pred.dtype.kind == "U" and set(pred) <= set(y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+    # integer labels (not 0..k-1) come back as they went in
+    yi = np.where(y == "EW", 7, np.where(y == "LPV", 3, 11))
+    clf2 = _make(cls).fit(X, yi)
+    assert clf2.classes_.tolist() == [3, 7, 11]
+    assert set(clf2.predict(X).tolist()) <= {3, 7, 11}
+    # valid_acc is scored on encoded labels (the stock scorer fails on strings)
+    acc = clf.history[-1, "valid_acc"]
+    assert 0.0 <= acc <= 1.0
+
+
+def test_learns_something():
+    X, y = _images(n_per_class=20)
+    clf = CNNClassifier(module__n_filters=8, max_epochs=25, lr=3e-3, random_state=0,
+                        validation_fraction=None)
+    assert clf.fit(X, y).score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_float64_and_tensor_input(cls):
+    X, y = _data(cls)
+    clf = _make(cls).fit(X.astype(np.float64), y)
+    a = clf.predict_proba(X)
+    b = clf.predict_proba(X.astype(np.float64))
+    c = clf.predict_proba(torch.as_tensor(X, dtype=torch.float64))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a, c, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_seeded_fits_are_identical_and_global_rng_untouched(cls):
+    X, y = _data(cls)
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    clf = _make(cls, random_state=3).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), state)  # fit forks torch's RNG
+    a = clf.predict_proba(X)
+    b = _make(cls, random_state=3).fit(X, y).predict_proba(X)
+    c = _make(cls, random_state=4).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_device_auto_keeps_param_and_resolves():
+    clf = CNNClassifier(device="auto")
+    assert clf.get_params()["device"] == "auto"
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert clf.device == expected
+    assert clone(clf).get_params()["device"] == "auto"
+    X, y = _images()
+    clf.set_params(**CNNClassifier._get_test_params()).set_params(device="auto").fit(X, y)
+    assert next(clf.module_.parameters()).device.type == expected
+    clf2 = pickle.loads(pickle.dumps(clf))
+    assert clf2.get_params()["device"] == "auto"
+    np.testing.assert_allclose(clf2.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_class_weight_balanced_and_dict():
+    X, y = _images()
+    keep = np.r_[np.arange(12), np.arange(12, 18), np.arange(24, 36)]
+    X, y = X[keep], y[keep]  # EW 12, LPV 12, RRab 6
+    clf = _make(CNNClassifier, class_weight="balanced").fit(X, y)
+    w = clf.criterion_.weight.cpu().numpy()
+    np.testing.assert_allclose(w, [30 / 36, 30 / 36, 30 / 18], rtol=1e-6)
+    clf = _make(CNNClassifier, class_weight={"RRab": 5.0}).fit(X, y)
+    np.testing.assert_allclose(clf.criterion_.weight.cpu().numpy(), [1, 1, 5])
+    assert _make(CNNClassifier).fit(X, y).criterion_.weight is None
+    with pytest.raises(ValueError, match="class_weight"):
+        _make(CNNClassifier, class_weight="bogus").fit(X, y)
+
+
+def test_validation_split_is_stratified_and_optional():
+    X, y = _images(n_per_class=20)
+    clf = _make(CNNClassifier, max_epochs=1)
+    train, valid = clf.fit(X, y).get_split_datasets(X, y)
+    yv = valid.dataset.y[valid.indices]
+    assert len(valid) == 6 and np.bincount(yv).tolist() == [2, 2, 2]
+    # same seed, same split
+    _, valid2 = clf.get_split_datasets(X, y)
+    assert valid.indices.tolist() == valid2.indices.tolist()
+    names = dict(clf.callbacks_)
+    assert "early_stopping" in names and "restore_best" in names
+    clf = _make(CNNClassifier, validation_fraction=None).fit(X, y)
+    assert "valid_loss" not in clf.history[-1]
+    assert "early_stopping" not in dict(clf.callbacks_)
+
+
+def test_too_small_for_validation_warns_and_trains():
+    X, y = _images(n_per_class=2)
+    X, y = X[1:], y[1:]  # one EW only: no stratified split possible
+    with pytest.warns(UserWarning, match="stratified validation"):
+        clf = _make(CNNClassifier).fit(X, y)
+    assert "valid_loss" not in clf.history[-1]
+
+
+def test_early_stopping_and_restore_best():
+    X, y = _images(n_per_class=20)
+    clf = _make(CNNClassifier, lr=0.0, max_epochs=40, patience=2)
+    clf.fit(X, y)
+    assert len(clf.history) == 3  # no improvement after the first epoch
+
+    class Recorder(torch.nn.Module):
+        pass
+
+    from skorch.callbacks import Callback
+
+    class Snap(Callback):
+        def initialize(self):
+            self.states = []
+            return self
+
+        def on_epoch_end(self, net, **kw):
+            self.states.append({k: v.clone() for k, v in net.module_.state_dict().items()})
+
+    snap = Snap()
+    clf = _make(CNNClassifier, lr=0.05, max_epochs=8, early_stopping=False,
+                callbacks=[("snap", snap)]).fit(X, y)
+    losses = np.array(clf.history[:, "valid_loss"])
+    best = int(np.argmin(losses))
+    final = clf.module_.state_dict()
+    for k, v in snap.states[best].items():
+        torch.testing.assert_close(final[k], v)
+    assert best == len(losses) - 1 or not torch.equal(
+        final["head.out.weight"], snap.states[-1]["head.out.weight"])
+
+
+@pytest.mark.parametrize("schedule", ["plateau", "cosine"])
+def test_lr_schedule(schedule):
+    X, y = _images()
+    clf = _make(CNNClassifier, lr_schedule=schedule, max_epochs=4, early_stopping=False,
+                validation_fraction=None, patience=1).fit(X, y)
+    assert "lr_scheduler" in dict(clf.callbacks_)
+    if schedule == "cosine":
+        assert clf.optimizer_.param_groups[0]["lr"] < clf.lr
+    with pytest.raises(ValueError, match="lr_schedule"):
+        _make(CNNClassifier, lr_schedule="linear").fit(X, y)
+
+
+def test_verbose_prints_only_when_asked(capsys):
+    X, y = _images()
+    _make(CNNClassifier).fit(X, y)
+    out = capsys.readouterr()
+    assert out.out == ""
+    _make(CNNClassifier, verbose=1).fit(X, y)
+    out = capsys.readouterr()
+    assert "train_loss" in out.out and "valid_acc" in out.out
+
+
+def test_module_params_reach_the_module_and_set_params_reinitializes():
+    X, y = _images()
+    clf = _make(CNNClassifier, module__n_filters=6).fit(X, y)
+    assert isinstance(clf.module_, DmDtCNN)
+    assert clf.module_.encoder[0].out_channels == 6
+    assert clf.module_.encoder[0].in_channels == 1
+    assert clf.module_.head.out.out_features == 3
+    clf.set_params(module__n_filters=5)
+    assert clf.module_.encoder[0].out_channels == 5
+    c = clone(clf)
+    assert c.get_params()["module__n_filters"] == 5 and not hasattr(c, "module_")
+    # channels read from the data
+    X3 = np.repeat(X, 3, axis=1)
+    assert clone(clf).fit(X3, y).module_.encoder[0].in_channels == 3
+    with pytest.raises(ValueError, match="channels"):
+        clf.predict(X3)
+
+
+def test_transformer_defaults_and_heads():
+    X, y = _windows()
+    clf = TransformerClassifier(max_epochs=1, random_state=0).fit(X, y)
+    assert clf.module_.encoder.d_model == 64  # CPU-sized default
+    clf = _make(TransformerClassifier, module__head="lstm").fit(X, y)
+    assert isinstance(clf.module_.head.lstm, torch.nn.LSTM)
+    assert clf.transform(X).shape == (len(X), 16)
+
+
+@pytest.mark.parametrize("cls", SEQ)
+def test_estimator_padding_invariance(cls):
+    X, y = _windows(L=200)
+    clf = _make(cls).fit(X, y)
+    X300 = np.zeros((X.shape[0], 300, 4), dtype=np.float32)
+    X300[:, :200] = X
+    Xg = X300.copy()
+    pad = Xg[..., 3] == 0
+    Xg[pad, 0] = np.nan  # garbage (even NaN) in padded rows is ignored
+    Xg[pad, 1] = 99.0
+    a = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.predict_proba(X300), a, atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(Xg), a, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_pickle_and_safetensors_round_trip(cls, tmp_path):
+    X, y = _data(cls)
+    clf = _make(cls).fit(X, y)
+    a = clf.predict_proba(X)
+    clf2 = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clf2.predict_proba(X), a)
+    path = clf.save(tmp_path / "net")
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
+    cfg = json.loads((path / "config.json").read_text())
+    assert cfg["state"]["classes"] == ["EW", "LPV", "RRab"]
+    clf3 = cls.load(path)
+    np.testing.assert_array_equal(clf3.predict_proba(X), a)
+    np.testing.assert_array_equal(clf3.predict(X), clf.predict(X))
+    with pytest.raises(ValueError, match="not a"):
+        (CNNLSTMClassifier if cls is CNNClassifier else CNNClassifier).load(path)
+
+
+def test_model_state_api_used_by_model_directories(tmp_path):
+    X, y = _windows()
+    clf = _make(TransformerClassifier, module__head="lstm").fit(X, y)
+    state = clf.save_model_state(tmp_path / "w.safetensors")
+    json.dumps(state)
+    params = {"module__d_model": 16, "module__n_heads": 2, "module__head_hidden": (16,),
+              "module__head": "lstm"}
+    clf2 = TransformerClassifier.load_model_state(tmp_path / "w.safetensors", params=params,
+                                                  state=state)
+    np.testing.assert_allclose(clf2.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_bad_input(cls):
+    X, y = _data(cls)
+    clf = _make(cls)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    with pytest.raises(ValueError, match="expects"):
+        clf.fit(X[:, 0], y)
+    Xb = X.copy()
+    Xb[4].flat[0] = np.nan
+    if cls is not CNNClassifier:
+        Xb[4, 0, 3] = 1.0
+    with pytest.raises(ValueError, match="sample 4"):
+        clf.fit(Xb, y)
+    with pytest.raises(ValueError, match="labels"):
+        clf.fit(X, y[:-1])
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="not seen in fit"):
+        clf.partial_fit(X, np.full(len(y), "Cep"))
+
+
+def test_partial_fit_continues():
+    X, y = _images()
+    clf = _make(CNNClassifier, validation_fraction=None)
+    clf.partial_fit(X, y)
+    assert len(clf.history) == 2
+    clf.partial_fit(X[:10], y[:10])
+    assert len(clf.history) == 4
+    assert clf.classes_.tolist() == ["EW", "LPV", "RRab"]
+
+
+def test_base_is_shared():
+    for cls in ALL:
+        assert issubclass(cls, BaseLCNet)
+        assert "fit" not in vars(cls) and "predict_proba" not in vars(cls)

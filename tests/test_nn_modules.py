@@ -1,0 +1,198 @@
+"""Tests of the pure-torch networks (sklearn_lc.nn._modules)."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_lc.nn import (
+    CNNLSTM,
+    DmDtCNN,
+    TimePositionalEncoding,
+    TransformerNet,
+    masked_mean,
+    n_parameters,
+    sequence_mask,
+)
+
+
+def _windows(lengths, L, seed=0, garbage=False):
+    """WindowPad-like windows: real points first, zero (or garbage) padding after."""
+    rng = np.random.RandomState(seed)
+    X = np.zeros((len(lengths), L, 4), dtype=np.float32)
+    for i, k in enumerate(lengths):
+        t = np.sort(rng.uniform(0, 500, k))
+        X[i, :k, 0] = t - t.mean()
+        X[i, :k, 1] = rng.normal(0, 0.3, k)
+        X[i, :k, 2] = 0.02
+        X[i, :k, 3] = 1.0
+        if garbage:
+            X[i, k:, :3] = rng.normal(0, 1e3, (L - k, 3))
+            X[i, k:, 0] = np.nan
+    return X
+
+
+def _pad(X, L):
+    out = np.zeros((X.shape[0], L, X.shape[2]), dtype=np.float32)
+    out[:, : X.shape[1]] = X
+    return out
+
+
+def test_modules_know_nothing_of_sklearn_or_skorch():
+    src = Path(__file__).parents[1] / "sklearn_lc" / "nn" / "_modules.py"
+    tree = ast.parse(src.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add((node.module or "").split(".")[0])
+    assert "torch" in names
+    assert not names & {"sklearn", "skorch", "sklearn_lc"}
+
+
+@pytest.mark.parametrize("shape", [(1, 23, 24), (3, 90, 53), (1, 12, 12), (2, 5, 7)])
+def test_cnn_any_image_size(shape):
+    torch.manual_seed(0)
+    net = DmDtCNN(in_channels=shape[0], n_classes=4, n_filters=4, n_dense=8).eval()
+    x = torch.rand(3, *shape)
+    assert net(x).shape == (3, 4)
+    assert net.embed(x).shape == (3, net.embedding_dim)
+
+
+def test_common_layout_encoder_head_out():
+    nets = [
+        DmDtCNN(n_classes=3, n_filters=4),
+        CNNLSTM(n_classes=3, n_filters=4, hidden_size=8),
+        TransformerNet(n_classes=3, d_model=16, head_hidden=(8,)),
+        TransformerNet(n_classes=3, d_model=16, head="lstm", head_hidden=(8,)),
+    ]
+    for net in nets:
+        assert isinstance(net.encoder, torch.nn.Module)
+        assert isinstance(net.head.out, torch.nn.Linear)
+        assert net.head.out.out_features == 3
+        assert n_parameters(net) > 0
+
+
+def test_replace_output_layer_and_freeze_encoder():
+    torch.manual_seed(0)
+    net = TransformerNet(n_classes=3, d_model=16, head_hidden=(8,))
+    net.head.out = torch.nn.Linear(net.head.out.in_features, 5)
+    for p in net.encoder.parameters():
+        p.requires_grad_(False)
+    x = torch.as_tensor(_windows([30, 12], 40))
+    loss = net(x).sum()
+    loss.backward()
+    assert net(x).shape == (2, 5)
+    assert all(p.grad is None for p in net.encoder.parameters())
+    assert net.head.out.weight.grad is not None
+
+
+def test_time_positional_encoding_formula():
+    d = 8
+    pe = TimePositionalEncoding(d, base=1000.0)
+    t = torch.tensor([[0.0, 0.5, 3.0, 250.0]])
+    out = pe(t).numpy()[0]
+    for k in range(d):
+        w = 1.0 / 1000.0 ** (2 * (k // 2) / d)
+        ref = np.sin(w * t.numpy()[0]) if k % 2 == 0 else np.cos(w * t.numpy()[0])
+        np.testing.assert_allclose(out[:, k], ref, atol=1e-5)
+    # the highest frequency is 1 rad/day, the lowest 1000**(-(d-2)/d)
+    assert out[0, 0] == 0.0 and out[0, 1] == 1.0
+
+
+def test_transformer_uses_times_not_positions():
+    """Shifting observations in time changes the output; re-indexing does not matter."""
+    torch.manual_seed(0)
+    net = TransformerNet(n_classes=2, d_model=16, head_hidden=(8,), dropout=0.0).eval()
+    X = _windows([20], 30)
+    X2 = X.copy()
+    X2[0, :20, 0] *= 1.7  # same order and indices, other times
+    with torch.no_grad():
+        a = net(torch.as_tensor(X))
+        b = net(torch.as_tensor(X2))
+    assert not torch.allclose(a, b)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: CNNLSTM(n_classes=3, n_filters=4, hidden_size=8, n_conv=2),
+        lambda: CNNLSTM(n_classes=3, n_filters=4, hidden_size=8, bidirectional=True, pool=1),
+        lambda: TransformerNet(n_classes=3, d_model=16, head_hidden=(8,)),
+        lambda: TransformerNet(n_classes=3, d_model=16, head="lstm", head_hidden=(8,)),
+    ],
+)
+def test_sequence_padding_never_changes_the_output(make):
+    torch.manual_seed(0)
+    net = make().eval()
+    X = _windows([200, 57, 3, 1, 120], 200)
+    X300 = _pad(X, 300)
+    Xg = _pad(_windows([200, 57, 3, 1, 120], 200), 300)
+    Xg[:, 200:, :3] = 7.0e3  # garbage in padded rows (mask 0)
+    Xg[1, 57:, 1] = np.nan
+    with torch.no_grad():
+        a = net(torch.as_tensor(X)).numpy()
+        b = net(torch.as_tensor(X300)).numpy()
+        c = net(torch.as_tensor(Xg)).numpy()
+        e1 = net.embed(torch.as_tensor(X)).numpy()
+        e2 = net.embed(torch.as_tensor(Xg)).numpy()
+    assert np.all(np.isfinite(c))
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    np.testing.assert_allclose(a, c, atol=1e-6)
+    np.testing.assert_allclose(e1, e2, atol=1e-6)
+
+
+def test_sequence_padding_changes_output_when_mask_is_ignored():
+    """Guard against a vacuous padding test: unmasked extra points do change things."""
+    torch.manual_seed(0)
+    net = CNNLSTM(n_classes=3, n_filters=4, hidden_size=8).eval()
+    X = _windows([50], 60)
+    X2 = X.copy()
+    X2[0, 50:, 1] = 5.0
+    X2[0, 50:, 3] = 1.0
+    with torch.no_grad():
+        assert not torch.allclose(net(torch.as_tensor(X)), net(torch.as_tensor(X2)))
+
+
+def test_embed_is_masked_mean_of_encoder():
+    torch.manual_seed(0)
+    net = TransformerNet(n_classes=2, d_model=16, head_hidden=(8,)).eval()
+    x = torch.as_tensor(_windows([10, 25], 30))
+    with torch.no_grad():
+        h = net.encoder(x)
+        emb = net.embed(x)
+    assert emb.shape == (2, 16)
+    torch.testing.assert_close(emb[0], h[0, :10].mean(0))
+    torch.testing.assert_close(emb[1], h[1, :25].mean(0))
+    assert torch.all(h[0, 10:] == 0)
+
+
+def test_encoder_attend_mask_excludes_keys():
+    """Hiding an observation from the keys changes the others' outputs, not the padding."""
+    torch.manual_seed(0)
+    net = TransformerNet(n_classes=2, d_model=16, head_hidden=(8,), dropout=0.0).eval()
+    x = torch.as_tensor(_windows([20], 24))
+    attend = sequence_mask(x).clone()
+    attend[0, 5] = False
+    with torch.no_grad():
+        full = net.encode(x)
+        part = net.encode(x, attend)
+        x2 = x.clone()
+        x2[0, 5, 1] = 10.0  # the hidden observation's magnitude is not seen
+        part2 = net.encode(x2, attend)
+    assert not torch.allclose(full, part)
+    idx = [i for i in range(20) if i != 5]
+    torch.testing.assert_close(part[0, idx], part2[0, idx])
+
+
+def test_masked_mean_and_empty_window():
+    h = torch.arange(12.0).reshape(1, 4, 3)
+    m = torch.tensor([[True, True, False, False]])
+    torch.testing.assert_close(masked_mean(h, m), torch.tensor([[1.5, 2.5, 3.5]]))
+    x = torch.zeros(1, 5, 4)  # no real observation at all
+    assert sequence_mask(x).tolist() == [[True, False, False, False, False]]
+    net = TransformerNet(n_classes=2, d_model=16, head_hidden=(8,)).eval()
+    assert torch.all(torch.isfinite(net(x)))
