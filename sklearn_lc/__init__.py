@@ -8,13 +8,14 @@ from ._version import __version__
 from .classifiers import CNNClassifier, CNNLSTMClassifier, TransformerClassifier
 from .datasets import load_light_curves, make_light_curves
 from .sampling import RaggedResampler
-from .transformers import DmDtImage, FreedmanDiaconisHist, WindowPad
+from .transformers import DmDtImage, FeatureExtractor, FreedmanDiaconisHist, WindowPad
 from .utils import check_light_curves, from_long_frame
 
 __all__ = [
     "CNNClassifier",
     "CNNLSTMClassifier",
     "DmDtImage",
+    "FeatureExtractor",
     "FreedmanDiaconisHist",
     "RaggedResampler",
     "TransformerClassifier",

