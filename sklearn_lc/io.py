@@ -1,0 +1,419 @@
+"""Readers of light-curve files: the project's ``.npz``, long-format CSV / Parquet, folders.
+
+A *long-format* table has one row per observation, with a star-id column and
+time, magnitude (and error) columns. :func:`read_light_curves` reads a whole
+file into memory; :func:`iter_long_table` streams a large table star-chunk by
+star-chunk, without ever holding the whole file.
+
+Every conversion to light curves goes through
+:func:`~sklearn_lc.utils.from_long_frame` (hence
+:func:`~sklearn_lc.utils.check_light_curves`), once; errors name the file,
+the star id and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+from .utils._validation import from_long_frame
+
+__all__ = ["iter_long_table", "read_light_curves"]
+
+_FORMATS = ("npz", "csv", "parquet", "folder")
+
+
+def _infer_format(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in _FORMATS:
+            raise ValueError(f"format must be one of {_FORMATS} or None, got {fmt!r}")
+        return fmt
+    if path.is_dir():
+        return "folder"
+    suffixes = [s.lower() for s in path.suffixes]
+    if ".npz" in suffixes:
+        return "npz"
+    if ".parquet" in suffixes or ".pq" in suffixes:
+        return "parquet"
+    if ".csv" in suffixes or ".txt" in suffixes:
+        return "csv"
+    raise ValueError(
+        f"{path}: cannot tell the format from the name; pass format= one of {_FORMATS}"
+    )
+
+
+def _check_columns(df: pd.DataFrame, needed: list[str], where: Any) -> None:
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise ValueError(f"{where}: missing column(s) {missing}; has {list(df.columns)}")
+
+
+def _numeric_columns(
+    df: pd.DataFrame, columns: list[str], where: Any, ids: Any, row0: int = 0
+) -> pd.DataFrame:
+    """Make ``columns`` float; a non-numeric cell raises, naming file, star and row.
+
+    ``ids`` gives the star of each row (an array, or one id for the whole frame).
+    """
+    for c in columns:
+        col = df[c]
+        if col.dtype.kind in "biuf":
+            continue
+        num = pd.to_numeric(col, errors="coerce")
+        bad = np.flatnonzero(num.isna().to_numpy() & col.notna().to_numpy())
+        if bad.size:
+            k = int(bad[0])
+            star = ids if np.ndim(ids) == 0 else np.asarray(ids)[k]
+            raise ValueError(
+                f"{where}: star {star!r}: column {c!r} holds a non-numeric value "
+                f"{col.iloc[k]!r} (data row {row0 + k}, 0-based, header excluded)"
+            )
+        df = df.assign(**{c: num.astype(np.float64)})
+    return df
+
+
+_INDEX_MSG = re.compile(r"^light curve (\d+): (.*)$", re.S)
+
+
+def _to_light_curves(
+    frame: pd.DataFrame, where: Any, *, id: str, time: str, mag: str, err: str | None,  # noqa: A002
+    min_points: int, on_invalid: str,
+) -> tuple[list, np.ndarray]:
+    """``from_long_frame`` with errors renamed: file and star id instead of the index."""
+    try:
+        return from_long_frame(frame, id=id, time=time, mag=mag, err=err,
+                               min_points=min_points, on_invalid=on_invalid)
+    except (ValueError, TypeError) as exc:
+        m = _INDEX_MSG.match(str(exc))
+        if m is None:
+            raise type(exc)(f"{where}: {exc}") from exc
+        star = pd.unique(frame[id].to_numpy())[int(m.group(1))]  # from_long_frame's order
+        raise type(exc)(f"{where}: star {star!r}: {m.group(2)}") from exc
+
+
+def _extra_columns(df: pd.DataFrame, id_col: str, used: set, ids: np.ndarray) -> dict:
+    """Columns constant within every star, as per-star arrays (e.g. a label column)."""
+    out = {}
+    others = [c for c in df.columns if c not in used]
+    if not others:
+        return out
+    grouped = df.groupby(id_col, sort=False)[others]
+    nunique = grouped.nunique(dropna=False)
+    first = grouped.first()
+    for c in others:
+        if (nunique[c] <= 1).all():
+            out[c] = first[c].reindex(ids).to_numpy()
+    return out
+
+
+def _read_table(path: Path, fmt: str, columns: list[str] | None = None) -> pd.DataFrame:
+    if fmt == "csv":
+        return pd.read_csv(path, usecols=columns)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - the parquet extra is missing
+        raise ImportError(
+            "reading Parquet needs pyarrow: pip install 'sklearn_lc[parquet]'"
+        ) from exc
+    return pd.read_parquet(path, columns=columns)
+
+
+def read_light_curves(
+    path: str | os.PathLike,
+    *,
+    id: str = "id",  # noqa: A002 - the column name users expect
+    time: str = "time",
+    mag: str = "mag",
+    err: str | None = "err",
+    format: str | None = None,  # noqa: A002
+    min_points: int = 1,
+    on_invalid: str = "raise",
+) -> Bunch:
+    """Read light curves from a file or a folder.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An ``.npz`` file in the project's format (read by
+        :func:`~sklearn_lc.datasets.load_light_curves`), a long-format
+        ``.csv`` (may be compressed, ``.csv.gz``) or ``.parquet`` table (one
+        row per observation), or a folder holding one ``.csv`` per star (the
+        file stem is the star id, files read in name order).
+    id, time, mag : str
+        Column names of the star id, time and magnitude (the id column is not
+        needed in a folder's files).
+    err : str or None, default="err"
+        Error column; ``None`` or absent: NaN errors.
+    format : {"npz", "csv", "parquet", "folder"} or None, default=None
+        ``None``: from the suffix (or ``"folder"`` for a directory).
+    min_points : int, default=1
+        Passed to :func:`~sklearn_lc.utils.check_light_curves`.
+    on_invalid : {"raise", "drop_points"}, default="raise"
+        Passed to :func:`~sklearn_lc.utils.check_light_curves`.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``light_curves`` (canonical list of ``(t, m, err)``), ``ids`` (one per
+        star, in order of first appearance in the table, or file-name order),
+        ``filename``; for a table, every other column that is constant within
+        each star (a label, a period...) as a per-star array. For ``.npz``:
+        the Bunch of :func:`~sklearn_lc.datasets.load_light_curves`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist or a folder holds no ``.csv`` file.
+    ValueError
+        If a column is missing or holds a non-numeric value, or a star is
+        invalid; the message names the file, the star id and the problem.
+    TypeError
+        From :func:`~sklearn_lc.utils.check_light_curves`, also naming file
+        and star.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> from sklearn_lc.io import read_light_curves
+    >>> df = pd.DataFrame({"id": ["a", "a", "b"], "time": [1.0, 0.0, 5.0],
+    ...                    "mag": [10.0, 10.5, 12.0], "err": [0.1, 0.1, 0.2],
+    ...                    "label": ["RRab", "RRab", "EA"]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     df.to_csv(os.path.join(d, "lcs.csv"), index=False)
+    ...     data = read_light_curves(os.path.join(d, "lcs.csv"))
+    >>> data.ids.tolist(), data.label.tolist(), data.light_curves[0][0]
+    (['a', 'b'], ['RRab', 'EA'], array([0., 1.]))
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"no such file or folder: {path}")
+    fmt = _infer_format(path, format)
+    if fmt == "npz":
+        from .datasets import load_light_curves
+
+        return load_light_curves(path)
+    kw = dict(time=time, mag=mag, err=err, min_points=min_points, on_invalid=on_invalid)
+    if fmt == "folder":
+        return _read_folder(path, **kw)
+    df = _read_table(path, fmt)
+    _check_columns(df, [id, time, mag], path)
+    has_err = err is not None and err in df.columns
+    num_cols = [time, mag] + ([err] if has_err else [])
+    df = _numeric_columns(df, num_cols, path, df[id].to_numpy())
+    if df[id].isna().any():
+        k = int(np.flatnonzero(df[id].isna().to_numpy())[0])
+        raise ValueError(f"{path}: missing star id (column {id!r}) at data row {k}")
+    lcs, ids = _to_light_curves(df, path, id=id, **kw)
+    bunch = Bunch(light_curves=lcs, ids=ids, filename=str(path))
+    used = {id, time, mag} | ({err} if has_err else set())
+    bunch.update(_extra_columns(df, id, used, ids))
+    return bunch
+
+
+def _read_folder(
+    folder: Path, *, time: str, mag: str, err: str | None, min_points: int, on_invalid: str
+) -> Bunch:
+    files = sorted(p for p in folder.iterdir() if p.is_file() and ".csv" in p.suffixes)
+    if not files:
+        raise FileNotFoundError(f"{folder}: no .csv file (one per star) in this folder")
+    frames = []
+    for f in files:
+        star = f.name.split(".csv")[0]
+        df = pd.read_csv(f)
+        _check_columns(df, [time, mag], f)
+        has_err = err is not None and err in df.columns
+        cols = [time, mag] + ([err] if has_err else [])
+        df = _numeric_columns(df[cols], cols, f, star)
+        frames.append(df.assign(_star_id=star))
+    long = pd.concat(frames, ignore_index=True)
+    stems = {f.name.split(".csv")[0]: f for f in files}
+    try:
+        lcs, ids = from_long_frame(long, id="_star_id", time=time, mag=mag,
+                                   err=err if err in long.columns else None,
+                                   min_points=min_points, on_invalid=on_invalid)
+    except (ValueError, TypeError) as exc:
+        m = _INDEX_MSG.match(str(exc))
+        if m is None:
+            raise
+        star = pd.unique(long["_star_id"].to_numpy())[int(m.group(1))]
+        raise type(exc)(f"{stems[star]}: star {star!r}: {m.group(2)}") from exc
+    return Bunch(light_curves=lcs, ids=np.asarray(ids, dtype=object).astype(str),
+                 filename=str(folder))
+
+
+def _iter_batches(path: Path, fmt: str, columns: list[str], batch_rows: int) -> Iterator:
+    if fmt == "csv":
+        yield from pd.read_csv(path, usecols=columns, chunksize=batch_rows)
+        return
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("reading Parquet needs pyarrow: pip install 'sklearn_lc[parquet]'") \
+            from exc
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
+        yield batch.to_pandas()
+
+
+def _table_columns(path: Path, fmt: str) -> list[str]:
+    if fmt == "csv":
+        return list(pd.read_csv(path, nrows=0).columns)
+    import pyarrow.parquet as pq
+
+    return list(pq.ParquetFile(path).schema_arrow.names)
+
+
+def iter_long_table(
+    path: str | os.PathLike,
+    chunk_stars: int = 10000,
+    *,
+    id: str = "id",  # noqa: A002
+    time: str = "time",
+    mag: str = "mag",
+    err: str | None = "err",
+    format: str | None = None,  # noqa: A002
+    batch_rows: int = 200_000,
+    min_points: int = 1,
+    on_invalid: str = "raise",
+) -> Iterator[tuple[np.ndarray, list]]:
+    """Stream a long-format CSV or Parquet table as chunks of whole light curves.
+
+    The file is read ``batch_rows`` rows at a time (pandas ``read_csv``
+    chunks, pyarrow ``ParquetFile.iter_batches``), never whole. The rows of a
+    star must be **contiguous** (the file sorted or grouped by id); a star
+    cut by a batch boundary is carried over to the next batch, so every
+    yielded light curve is complete. Memory holds about one batch plus one
+    chunk of stars.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv`` (possibly compressed) or ``.parquet`` file.
+    chunk_stars : int, default=10000
+        Stars per yielded chunk (the last chunk may be smaller).
+    id, time, mag : str
+        Column names.
+    err : str or None, default="err"
+        Error column; ``None`` or absent: NaN errors.
+    format : {"csv", "parquet"} or None, default=None
+        ``None``: from the suffix.
+    batch_rows : int, default=200000
+        Rows read per batch.
+    min_points : int, default=1
+        Passed to :func:`~sklearn_lc.utils.check_light_curves`.
+    on_invalid : {"raise", "drop_points"}, default="raise"
+        Passed to :func:`~sklearn_lc.utils.check_light_curves`.
+
+    Yields
+    ------
+    ids : ndarray
+        The star ids of the chunk, in file order.
+    light_curves : list of tuple of ndarray
+        Their canonical ``(t, m, err)`` light curves.
+
+    Raises
+    ------
+    ValueError
+        If a star's rows are not contiguous (it reappears after another
+        star), an id is missing, a column is missing or non-numeric, or a
+        star is invalid; the message names the file and the star id.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> from sklearn_lc.io import iter_long_table
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 3, 3, 3], "time": [0.0, 1, 0, 0, 1, 2],
+    ...                    "mag": [10.0, 11, 12, 13, 14, 15]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     df.to_csv(os.path.join(d, "lc.csv"), index=False)
+    ...     chunks = list(iter_long_table(os.path.join(d, "lc.csv"), chunk_stars=2,
+    ...                                   batch_rows=4))
+    >>> [ids.tolist() for ids, _ in chunks]
+    [[1, 2], [3]]
+    >>> chunks[1][1][0][1]
+    array([13., 14., 15.])
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    fmt = _infer_format(path, format)
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"{path}: iter_long_table streams CSV or Parquet tables, not {fmt!r}")
+    for name, v in (("chunk_stars", chunk_stars), ("batch_rows", batch_rows)):
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    header = _table_columns(path, fmt)
+    _check_columns(pd.DataFrame(columns=header), [id, time, mag], path)
+    has_err = err is not None and err in header
+    columns = [id, time, mag] + ([err] if has_err else [])
+    num_cols = columns[1:]
+    kw = dict(id=id, time=time, mag=mag, err=err if has_err else None,
+              min_points=min_points, on_invalid=on_invalid)
+
+    seen: set = set()  # ids of stars already complete
+    carry = None  # rows of the last (maybe incomplete) star of the previous batch
+    buffer: list[pd.DataFrame] = []  # complete stars not yet yielded
+    n_buffered = 0
+    row0 = 0
+    for batch in _iter_batches(path, fmt, columns, int(batch_rows)):
+        batch = batch[columns]
+        keys = batch[id].to_numpy()
+        if pd.isna(keys).any():
+            k = int(np.flatnonzero(pd.isna(keys))[0])
+            raise ValueError(f"{path}: missing star id (column {id!r}) at data row {row0 + k}")
+        batch = _numeric_columns(batch, num_cols, path, keys, row0)
+        row0 += len(batch)
+        if carry is not None:
+            batch = pd.concat([carry, batch], ignore_index=True)
+            keys = batch[id].to_numpy()
+        if len(batch) == 0:
+            continue
+        starts = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
+        run_ids = keys[starts]
+        dup = pd.Index(run_ids).duplicated()
+        if dup.any():
+            star = run_ids[np.flatnonzero(dup)[0]]
+            raise ValueError(
+                f"{path}: star {star!r} appears in two separate runs of rows; "
+                "iter_long_table needs the rows of each star contiguous (sort the file by id)"
+            )
+        for star in run_ids:
+            if star in seen:
+                raise ValueError(
+                    f"{path}: star {star!r} reappears after other stars; iter_long_table "
+                    "needs the rows of each star contiguous (sort the file by id)"
+                )
+        last = int(starts[-1])
+        seen.update(run_ids[:-1].tolist())
+        carry = batch.iloc[last:]
+        if last:
+            buffer.append(batch.iloc[:last])
+            n_buffered += len(starts) - 1
+        while n_buffered >= chunk_stars:
+            frame = pd.concat(buffer, ignore_index=True) if len(buffer) > 1 else buffer[0]
+            k = frame[id].to_numpy()
+            bounds = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1, len(k)]
+            cut = int(bounds[chunk_stars])
+            lcs, ids = _to_light_curves(frame.iloc[:cut], path, **kw)
+            yield ids, lcs
+            rest = frame.iloc[cut:]
+            buffer = [rest] if len(rest) else []
+            n_buffered -= chunk_stars
+    if carry is not None and len(carry):
+        buffer.append(carry)
+        n_buffered += 1
+    if n_buffered:
+        frame = pd.concat(buffer, ignore_index=True) if len(buffer) > 1 else buffer[0]
+        k = frame[id].to_numpy()
+        bounds = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1, len(k)]
+        for a in range(0, n_buffered, chunk_stars):
+            part = frame.iloc[int(bounds[a]) : int(bounds[min(a + chunk_stars, n_buffered)])]
+            lcs, ids = _to_light_curves(part, path, **kw)
+            yield ids, lcs
