@@ -11,6 +11,7 @@ from imblearn.under_sampling import RandomUnderSampler
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV, GroupShuffleSplit, StratifiedGroupKFold
+from sklearn.preprocessing import StandardScaler
 from skorch.dataset import ValidSplit
 
 from sklearn_lc import DmDtImage, RaggedResampler, make_light_curves
@@ -146,12 +147,26 @@ def test_pipeline_resamples_only_in_fit(form):
 
 
 def test_smote_after_a_feature_transformer():
+    from sklearn_lc.transformers import FeatureExtractor
+
     X, y = _imbalanced()
-    pipe = make_pipeline(DmDtImage(flatten=True), SMOTE(k_neighbors=2, random_state=0),
+    F = FeatureExtractor().fit_transform(X)
+    pipe = make_pipeline(FeatureExtractor(), SMOTE(k_neighbors=2, random_state=0),
                          DummyClassifier(strategy="prior"))
     pipe.fit(X, y)
     np.testing.assert_allclose(pipe[-1].class_prior_, [0.5, 0.5])
     assert pipe.predict(X).shape == (16,)
+    # SMOTE runs in fit only: fit_transform has the 8 synthetic rows, transform has none
+    scaled = make_pipeline(FeatureExtractor(), SMOTE(k_neighbors=2, random_state=0),
+                           StandardScaler())
+    assert scaled.fit_transform(X, y).shape == (24, F.shape[1])
+    np.testing.assert_allclose(scaled.transform(X), scaled[-1].transform(F), rtol=1e-6)
+    # SMOTE's synthetic rows are interpolations of the minority features
+    X_s, y_s = SMOTE(k_neighbors=2, random_state=0).fit_resample(F, y)
+    assert X_s.shape == (24, F.shape[1]) and np.all(np.isfinite(X_s))
+    lo, hi = F[y == "EA"].min(axis=0), F[y == "EA"].max(axis=0)
+    new = X_s[16:]
+    assert np.all((new >= lo - 1e-5 * np.abs(lo) - 1e-6) & (new <= hi + 1e-5 * np.abs(hi) + 1e-6))
     # and both samplers together: index-based before, SMOTE after the features
     pipe2 = make_pipeline(RaggedResampler(RandomUnderSampler(sampling_strategy=0.5),
                                           random_state=0),
