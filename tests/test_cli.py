@@ -148,11 +148,11 @@ def test_predict_unlabelled_npz(files, model_dir):
     assert (df["label"].to_numpy() == files["y"]).mean() > 0.7
 
 
-def test_predict_to_stdout_from_long_csv(files, model_dir):
-    r = run("predict", model_dir, files["root"] / "long.csv", "--id-col", "star",
-            "--time-col", "mjd", "--mag-col", "V", "--err-col", "eV", "-q")
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.strip().splitlines()
+def test_predict_to_stdout_from_long_csv(files, model_dir, capsys):
+    rc, out, err = call(capsys, "predict", model_dir, files["root"] / "long.csv", "--id-col",
+                        "star", "--time-col", "mjd", "--mag-col", "V", "--err-col", "eV", "-q")
+    assert rc == 0, err
+    lines = out.strip().splitlines()
     assert lines[0].startswith("id,label,proba_")
     assert len(lines) == 41
 
@@ -177,7 +177,7 @@ def test_evaluate_writes_report(files, model_dir):
     assert len(pred) == 40 and list(pred.columns) == ["id", "label", "predicted"]
 
 
-def test_features_long_csv_and_folder(files):
+def test_features_long_csv_and_folder(files, capsys):
     out = files["root"] / "features.csv"
     r = run("features", files["root"] / "long.csv", "--id-col", "star", "--time-col", "mjd",
             "--mag-col", "V", "--err-col", "eV", "-o", out, "-q")
@@ -189,8 +189,8 @@ def test_features_long_csv_and_folder(files):
     assert np.isfinite(df.drop(columns="id").to_numpy()).all()
 
     out2 = files["root"] / "features_folder.parquet"
-    r = run("features", files["root"] / "folder", "-o", out2, "-q")
-    assert r.returncode == 0, r.stderr
+    rc, _, err = call(capsys, "features", files["root"] / "folder", "-o", out2, "-q")
+    assert rc == 0, err
     df2 = pd.read_parquet(out2)
     assert list(df2["id"]) == list(files["ids"][:8])
     # same stars, same features whichever format they came in
