@@ -62,75 +62,6 @@ def _read_table(path: Path) -> Any:
         raise CLIError(f"{path}: could not read the table: {exc}") from exc
 
 
-def _labels_from_column(df: Any, id_col: str, label_col: str, ids: np.ndarray,
-                        source: Path) -> np.ndarray:
-    per_id = df.groupby(id_col, sort=False)[label_col].nunique(dropna=False)
-    if (per_id > 1).any():
-        star = per_id.index[np.flatnonzero(per_id.to_numpy() > 1)[0]]
-        raise CLIError(f"{source}: star {star}: more than one value in column {label_col!r}")
-    first = df.groupby(id_col, sort=False)[label_col].first()
-    return first.loc[ids].astype(str).to_numpy()
-
-
-def _read_long(path: Path, opts: argparse.Namespace) -> dict:
-    import pandas as pd
-
-    from .utils import from_long_frame
-
-    df = _read_table(path)
-    cols = [opts.id_col, opts.time_col, opts.mag_col]
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise CLIError(
-            f"{path}: missing column(s) {missing}; the table has {list(df.columns)} "
-            "(choose names with --id-col --time-col --mag-col --err-col)"
-        )
-    if opts.err_col not in df.columns and opts.err_col != "err":
-        raise CLIError(f"{path}: no error column {opts.err_col!r}; has {list(df.columns)}")
-    ids = pd.unique(df[opts.id_col])
-    try:
-        lcs, ids = from_long_frame(df, id=opts.id_col, time=opts.time_col, mag=opts.mag_col,
-                                   err=opts.err_col)
-    except (ValueError, TypeError) as exc:
-        raise _star_context(exc, path, [str(i) for i in ids]) from exc
-    out = {"light_curves": lcs, "ids": np.asarray(ids).astype(str)}
-    if opts.label_col in df.columns:
-        out["target"] = _labels_from_column(df, opts.id_col, opts.label_col, ids, path)
-    if "group" in df.columns:
-        out["group"] = df.groupby(opts.id_col, sort=False)["group"].first().loc[ids].to_numpy()
-    return out
-
-
-def _read_folder(path: Path, opts: argparse.Namespace) -> dict:
-    from .utils import check_light_curves
-
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in _TABLE_SUFFIXES)
-    if not files:
-        raise CLIError(f"{path}: folder holds no .csv or .parquet light-curve files")
-    lcs, ids, labels = [], [], []
-    for f in files:
-        df = _read_table(f)
-        missing = [c for c in (opts.time_col, opts.mag_col) if c not in df.columns]
-        if missing:
-            raise CLIError(f"{f}: missing column(s) {missing}; the file has {list(df.columns)} "
-                           "(choose names with --time-col --mag-col --err-col)")
-        parts = [df[opts.time_col].to_numpy(), df[opts.mag_col].to_numpy()]
-        if opts.err_col in df.columns:
-            parts.append(df[opts.err_col].to_numpy())
-        star = str(df[opts.id_col].iloc[0]) if opts.id_col in df.columns and len(df) else f.stem
-        try:
-            lcs.append(check_light_curves([tuple(parts)])[0])
-        except (ValueError, TypeError) as exc:
-            raise CLIError(f"{f}: star {star}: {str(exc).split(': ', 1)[-1]}") from exc
-        ids.append(star)
-        if opts.label_col in df.columns and len(df):
-            labels.append(str(df[opts.label_col].iloc[0]))
-    out = {"light_curves": lcs, "ids": np.asarray(ids)}
-    if labels and len(labels) == len(lcs):
-        out["target"] = np.asarray(labels)
-    return out
-
-
 def _read_npz(path: Path) -> dict:
     from .datasets import load_light_curves
     from .utils import check_light_curves
@@ -189,8 +120,9 @@ def read_input(
     source : str or path-like
         An ``.npz`` file in the project's format, a long-format ``.csv`` /
         ``.parquet`` table (one row per observation), a folder of one ``.csv``
-        per star (the file name is the id unless the file has an id column), or
-        the name of a known data set (``crts_drake14``...).
+        per star (the file name is the id), or the name of a known data set
+        (``crts_drake14``...). Tables and folders are read by
+        :func:`sklearn_lc.io.read_light_curves`.
     id_col, time_col, mag_col, err_col, label_col : str
         Column names in tables.
     labels : str or path-like, optional
@@ -203,7 +135,9 @@ def read_input(
     -------
     data : dict
         ``light_curves`` (canonical list), ``ids`` (str array), ``target`` (str
-        array, when labelled), ``group`` (when the data have one) and ``source``.
+        array, when labelled: an ``.npz`` ``label`` array, a ``label_col``
+        column constant within each star, or ``labels``), ``group`` (when the
+        data have one) and ``source``.
 
     Raises
     ------
@@ -211,20 +145,25 @@ def read_input(
         For a missing file, a missing column or a bad star; the message names
         the file and the star.
     """
+    from .io import read_light_curves
+
     opts = argparse.Namespace(id_col=id_col, time_col=time_col, mag_col=mag_col, err_col=err_col,
                               label_col=label_col)
     path = Path(source).expanduser()
-    if path.is_dir():
-        data = _read_folder(path, opts)
-    elif path.is_file():
-        suffix = path.suffix.lower()
-        if suffix == ".npz":
-            data = _read_npz(path)
-        elif suffix in _TABLE_SUFFIXES:
-            data = _read_long(path, opts)
-        else:
-            raise CLIError(f"{path}: unsupported file type {suffix!r} (expected .npz, .csv, "
-                           ".parquet or a folder of .csv files)")
+    if path.is_file() and path.suffix.lower() == ".npz":
+        data = _read_npz(path)
+    elif path.exists():
+        try:
+            bunch = read_light_curves(path, id=id_col, time=time_col, mag=mag_col, err=err_col)
+        except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
+            hint = (" (choose names with --id-col --time-col --mag-col --err-col)"
+                    if "missing column" in str(exc) else "")
+            raise CLIError(f"{exc}{hint}") from exc
+        data = {"light_curves": bunch.light_curves, "ids": bunch.ids}
+        if label_col in bunch:
+            data["target"] = np.asarray(bunch[label_col]).astype(str)
+        if "group" in bunch:
+            data["group"] = np.asarray(bunch["group"])
     else:
         from .datasets import KNOWN_DATASETS, load_light_curves
 

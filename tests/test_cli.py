@@ -232,7 +232,7 @@ def test_bad_star_in_folder_is_named(files, tmp_path, capsys):
     pd.DataFrame({"time": [1.0, 2.0, 3.0], "mag": [10.0, 10.1, 10.2]}).to_csv(folder / "ok.csv")
     pd.DataFrame({"time": [1.0, 2.0], "mag": ["a", "b"]}).to_csv(folder / "broken.csv")
     rc, _, err = call(capsys, "features", folder, "-o", tmp_path / "o.csv")
-    assert rc == 1 and "broken.csv" in err and "star broken" in err
+    assert rc == 1 and "broken.csv" in err and "'broken'" in err and "'mag'" in err
 
 
 def test_train_needs_labels_and_a_known_model(files, capsys):
