@@ -225,3 +225,23 @@ def test_oversampling_leaks_duplicates_into_a_stratified_validation_split():
 def test_leaked_duplicates_helper():
     assert leaked_duplicates([0, 0, 1], [0], [1]).tolist() == [0]
     assert leaked_duplicates([0, 0, 1], [0, 1], [2]).tolist() == []
+
+
+def test_deep_estimator_after_resampling_and_the_class_weight_alternative():
+    from sklearn_lc import CNNClassifier
+
+    X, y = _imbalanced()
+    params = dict(CNNClassifier._get_test_params(), batch_size=16)
+    # resampling before a net: its internal split is switched off (outer CV instead)
+    pipe = make_pipeline(RaggedResampler(random_state=0), DmDtImage(),
+                         CNNClassifier(**params, validation_fraction=None))
+    pipe.fit(X, y)
+    net = pipe[-1]
+    assert net.history_[-1]["train_batch_count"] == 2  # 24 resampled images, batches of 16
+    assert "valid_loss" not in net.history_[-1]
+    assert pipe.predict(X).shape == (16,)
+    # the recommended alternative: no resampling, a balanced loss (every star once)
+    net2 = make_pipeline(DmDtImage(), CNNClassifier(**params, class_weight="balanced"))
+    net2.fit(X, y)
+    np.testing.assert_allclose(net2[-1].class_weight_, [16 / (2 * 4), 16 / (2 * 12)])
+    assert list(net2[-1].classes_) == ["EA", "RRab"]
