@@ -321,3 +321,15 @@ def test_grid_search_over_parameters(crts_small):
     grid.fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+
+
+def test_max_points_guards_quadratic_cost():
+    from sklearn_lc import DmDtImage, FreedmanDiaconisHist
+
+    t = np.arange(200.0)
+    X = [(t[:50], np.sin(t[:50])), (t, np.sin(t))]
+    with pytest.raises(ValueError, match="light curve 1: has 200 points, more than max_points=100"):
+        DmDtImage(max_points=100).fit_transform(X)
+    assert DmDtImage(max_points=None).fit_transform(X).shape[0] == 2
+    with pytest.raises(ValueError, match="light curve 1"):
+        FreedmanDiaconisHist(max_points=100).fit(X)

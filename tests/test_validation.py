@@ -234,3 +234,20 @@ def test_square_arrays_are_read_rows_as_points():
     (t, m, e), = check_light_curves([a])
     np.testing.assert_array_equal(t, [0.0, 1.0, 2.0])
     np.testing.assert_array_equal(m, [10.0, 11.0, 12.0])
+
+
+def test_max_points_names_star():
+    big = (np.arange(10.0), np.ones(10))
+    with pytest.raises(ValueError, match="light curve 1: has 10 points, more than max_points=5"):
+        check_light_curves([good, big], max_points=5)
+    out = check_light_curves([good, big], max_points=10)
+    assert check_light_curves(out, max_points=20) is out
+    with pytest.raises(ValueError, match="more than max_points"):
+        check_light_curves(out, max_points=5)
+    with pytest.raises(ValueError, match="max_points must be"):
+        check_light_curves([good], max_points=0)
+
+
+def test_nan_errors_with_negative_values_still_refused():
+    with pytest.raises(ValueError, match="light curve 0: negative error"):
+        check_light_curves([([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [np.nan, -0.1, 0.1])])

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._validation import check_light_curves
 from ._kernels import CDF_TABLE, dm_lookup, dmdt_counts, dmdt_gausses
@@ -153,6 +153,12 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         Return ``(n_stars, H * W)`` (row-major over dm, then dt) with feature
         names ``"dm{i}_dt{j}"``, for tabular models such as random forests;
         otherwise ``(n_stars, 1, H, W)`` images.
+    max_points : int or None, default=50_000
+        Most points a star may have: the cost grows as n(n-1)/2 pairs
+        (50,000 points are 1.25e9 pairs, a few seconds). A longer star raises
+        a ``ValueError`` naming it; thin it first (for example
+        ``WindowPad(strategy="subsample")``-like selection) or raise the limit.
+        ``None``: no limit.
     n_jobs : int, default=None
         Joblib workers; stars are processed in chunks (one task per chunk).
         The kernels release the GIL, so threads are preferred; a Dask (or
@@ -191,6 +197,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         "normalize": [StrOptions(set(_NORMALIZE)), None],
         "smear_errors": ["boolean"],
         "flatten": ["boolean"],
+        "max_points": [Interval(Integral, 2, None, closed="left"), None],
         "n_jobs": [Integral, None],
     }
 
@@ -201,6 +208,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         normalize: str | None = "mahabal",
         smear_errors: bool = False,
         flatten: bool = False,
+        max_points: int | None = 50_000,
         n_jobs: int | None = None,
     ):
         self.dt_bins = dt_bins
@@ -208,6 +216,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         self.normalize = normalize
         self.smear_errors = smear_errors
         self.flatten = flatten
+        self.max_points = max_points
         self.n_jobs = n_jobs
 
     def _edges(self) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +242,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
             The transformer.
         """
         self._edges()
-        check_light_curves(X, min_points=1)
+        check_light_curves(X, min_points=1, max_points=self.max_points)
         return self
 
     def transform(self, X: Any) -> np.ndarray:
@@ -253,7 +262,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
             order.
         """
         dt_edges, dm_edges = self._edges()
-        lcs = check_light_curves(X, min_points=1)
+        lcs = check_light_curves(X, min_points=1, max_points=self.max_points)
         lookup = dm_lookup(dm_edges)
         normalize, smear = self.normalize, bool(self.smear_errors)
 

@@ -187,6 +187,12 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         How the bin grid is resampled to ``shape``.
     random_state : int, RandomState instance or None, default=None
         Seed of the pair subsampling in ``fit``.
+    max_points : int or None, default=50_000
+        Most points a star may have: the cost grows as n(n-1)/2 pairs
+        (50,000 points are 1.25e9 pairs, a few seconds). A longer star raises
+        a ``ValueError`` naming it; thin it first (for example
+        ``WindowPad(strategy="subsample")``-like selection) or raise the limit.
+        ``None``: no limit.
     n_jobs : int, default=None
         Joblib workers for ``transform`` (stars in chunks, one task per chunk;
         threads preferred, as the kernel releases the GIL; a Dask
@@ -226,6 +232,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         "max_pairs": [Interval(Integral, 1, None, closed="left")],
         "interpolation": [StrOptions({"bilinear", "nearest"})],
         "random_state": ["random_state"],
+        "max_points": [Interval(Integral, 2, None, closed="left"), None],
         "n_jobs": [Integral, None],
     }
 
@@ -238,6 +245,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         max_pairs: int = 1_000_000,
         interpolation: str = "bilinear",
         random_state: int | np.random.RandomState | None = None,
+        max_points: int | None = 50_000,
         n_jobs: int | None = None,
     ):
         self.shape = shape
@@ -247,6 +255,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         self.max_pairs = max_pairs
         self.interpolation = interpolation
         self.random_state = random_state
+        self.max_points = max_points
         self.n_jobs = n_jobs
 
     def _check_shape(self) -> tuple[int, int]:
@@ -274,7 +283,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         self._check_shape()
-        lcs = check_light_curves(X, min_points=1)
+        lcs = check_light_curves(X, min_points=1, max_points=self.max_points)
         dt, dm = _pooled_pairs(lcs, self.max_pairs, self.random_state)
         if self.log_dt:
             keep = dt > 0
@@ -313,7 +322,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, ("dt_edges_", "dm_edges_"))
         height, width = self._check_shape()
-        lcs = check_light_curves(X, min_points=1)
+        lcs = check_light_curves(X, min_points=1, max_points=self.max_points)
         dt_edges, dm_edges = self.dt_edges_, self.dm_edges_
         lookup = dm_lookup(dm_edges)
         rows = _resample_matrix(dm_edges.size - 1, height, self.interpolation)

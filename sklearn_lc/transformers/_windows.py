@@ -33,9 +33,7 @@ def _window_indices(n: int, window: int, strategy: str, start: int) -> np.ndarra
     return np.round(np.linspace(0, n - 1, window)).astype(np.int64)
 
 
-def _fill(
-    lcs: list, starts: np.ndarray, window: int, strategy: str, scale: bool
-) -> np.ndarray:
+def _fill(lcs: list, starts: np.ndarray, window: int, strategy: str, scale: bool) -> np.ndarray:
     out = np.zeros((len(lcs), window, len(WINDOW_CHANNELS)), dtype=np.float32)
     for i, (t, m, e) in enumerate(lcs):
         idx = _window_indices(t.shape[0], window, strategy, int(starts[i]))
@@ -171,8 +169,9 @@ class WindowPad(TransformerMixin, BaseEstimator):
                     starts[i] = seq.integers(0, room)
         idx = np.arange(len(lcs))
         return map_chunks(
-            lambda ix: _fill([lcs[i] for i in ix], starts[ix], self.window, self.strategy,
-                             self.scale),
+            lambda ix: _fill(
+                [lcs[i] for i in ix], starts[ix], self.window, self.strategy, self.scale
+            ),
             idx,
             n_jobs=self.n_jobs,
         )

@@ -7,6 +7,7 @@ containers of light curves.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -23,7 +24,7 @@ _ON_INVALID = ("raise", "drop_points")
 class _Canonical(list):
     """A list of canonical light curves, so a second validation is free."""
 
-    __slots__ = ("min_points",)
+    __slots__ = ("min_points", "max_points")
 
 
 def _is_dataframe(X: Any) -> bool:
@@ -32,6 +33,8 @@ def _is_dataframe(X: Any) -> bool:
 
 def _numeric(a: Any, index: int, what: str) -> np.ndarray:
     """Return ``a`` as a float64 array, or raise ``TypeError`` naming the star."""
+    if type(a) is np.ndarray and a.dtype == np.float64:
+        return a
     if a is None:
         raise TypeError(f"light curve {index}: {what} is None")
     if isinstance(a, (str, bytes)):
@@ -61,6 +64,9 @@ def _numeric(a: Any, index: int, what: str) -> np.ndarray:
 
 def _split_star(star: Any, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Split one star's raw container into time, magnitude and (optional) error."""
+    if type(star) is tuple and len(star) in (2, 3):
+        parts = star
+        return _parts_to_arrays(parts, index)
     if star is None:
         raise TypeError(f"light curve {index}: got None instead of a light curve")
     if isinstance(star, (str, bytes)):
@@ -108,6 +114,12 @@ def _split_star(star: Any, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
             f"light curve {index}: expected (t, m) or (t, m, err), got a sequence of "
             f"{len(parts)} items. Did you pass a single light curve instead of a list of them?"
         )
+    return _parts_to_arrays(parts, index)
+
+
+def _parts_to_arrays(
+    parts: Sequence[Any], index: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     names = ("time", "mag", "err")
     arrays = [_numeric(p, index, names[k]) for k, p in enumerate(parts)]
     for name, a in zip(names, arrays):
@@ -126,6 +138,7 @@ def _canonical_star(
     index: int,
     min_points: int,
     on_invalid: str,
+    max_points: int | None = None,
 ) -> LightCurve:
     n = t.shape[0]
     if m.shape[0] != n or (err is not None and err.shape[0] != n):
@@ -133,8 +146,14 @@ def _canonical_star(
         raise ValueError(f"light curve {index}: mismatched array lengths ({lens})")
     if err is None:
         err = np.full(n, np.nan)
-    bad = ~(np.isfinite(t) & np.isfinite(m)) | np.isinf(err)
-    if bad.any():
+    # fast path: one sum per array tells whether any value is NaN or infinite
+    tm_sum = float(np.add.reduce(t)) + float(np.add.reduce(m))
+    err_sum = float(np.add.reduce(err))
+    if not math.isfinite(tm_sum) or math.isinf(err_sum) or math.isnan(err_sum):
+        bad = ~(np.isfinite(t) & np.isfinite(m)) | np.isinf(err)
+    else:
+        bad = None
+    if bad is not None and bad.any():
         if on_invalid == "raise":
             k = int(np.flatnonzero(bad)[0])
             what, value = (
@@ -149,13 +168,17 @@ def _canonical_star(
             )
         keep = ~bad
         t, m, err = t[keep], m[keep], err[keep]
-    if np.any(err < 0):
+    if err.size and (np.any(err < 0) if bad is not None else err.min() < 0):
         k = int(np.flatnonzero(err < 0)[0])
         raise ValueError(f"light curve {index}: negative error {err[k]} at point {k}")
     if t.shape[0] < min_points:
         raise ValueError(
             f"light curve {index}: has {t.shape[0]} valid point(s), fewer than "
             f"min_points={min_points}"
+        )
+    if max_points is not None and t.shape[0] > max_points:
+        raise ValueError(
+            f"light curve {index}: has {t.shape[0]} points, more than max_points={max_points}"
         )
     if t.shape[0] > 1 and np.any(t[1:] < t[:-1]):
         order = np.argsort(t, kind="stable")
@@ -207,6 +230,7 @@ def check_light_curves(
     min_points: int = 1,
     on_invalid: str = "raise",
     columns: Sequence[str] = ("time", "mag", "err"),
+    max_points: int | None = None,
 ) -> list[LightCurve]:
     """Validate light curves and return them in the canonical form.
 
@@ -238,6 +262,9 @@ def check_light_curves(
         points (never the star).
     columns : sequence of str, default=("time", "mag", "err")
         Column names used for DataFrame input; the error column is optional.
+    max_points : int, optional
+        Most points a star may have (for quadratic-cost consumers such as
+        dm-dt images); ``None`` means no limit.
 
     Returns
     -------
@@ -269,7 +296,13 @@ def check_light_curves(
         raise ValueError(f"on_invalid must be one of {_ON_INVALID}, got {on_invalid!r}")
     if not isinstance(min_points, numbers.Integral) or min_points < 0:
         raise ValueError(f"min_points must be a non-negative integer, got {min_points!r}")
-    if isinstance(X, _Canonical) and X.min_points >= min_points:
+    if max_points is not None and (not isinstance(max_points, numbers.Integral) or max_points < 1):
+        raise ValueError(f"max_points must be a positive integer or None, got {max_points!r}")
+    if (
+        isinstance(X, _Canonical)
+        and X.min_points >= min_points
+        and (max_points is None or (X.max_points is not None and X.max_points <= max_points))
+    ):
         return X
     if X is None:
         raise TypeError("expected a collection of light curves, got None")
@@ -298,9 +331,10 @@ def check_light_curves(
         raise ValueError("got an empty collection: at least one light curve is required")
     out = _Canonical()
     out.min_points = min_points
+    out.max_points = max_points
     for i, star in enumerate(stars):
         t, m, err = _split_star(star, i)
-        out.append(_canonical_star(t, m, err, i, min_points, on_invalid))
+        out.append(_canonical_star(t, m, err, i, min_points, on_invalid, max_points))
     return out
 
 
