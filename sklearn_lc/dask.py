@@ -230,7 +230,9 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         stateless) is used as it is.
     chunk_size : int, default=1000
         Light curves per task for in-memory input (a bag keeps its own
-        partitions).
+        partitions). In-memory light curves are validated once, up front
+        (errors name the star's index in the whole input); a 2-D numeric
+        array (features) is chunked as it is.
     scheduler : str or None, default=None
         Dask scheduler for in-memory input (``"threads"``, ``"processes"``,
         ``"synchronous"``, ``"distributed"``); ``None``: Dask's current
@@ -296,9 +298,10 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
             return _frame_map(est, name, X, ("time", "mag", "err"), False)
         if not isinstance(self.chunk_size, (int, np.integer)) or self.chunk_size < 1:
             raise ValueError(f"chunk_size must be a positive int, got {self.chunk_size!r}")
-        if isinstance(X, list) or (hasattr(X, "__len__") and not hasattr(X, "iloc")
-                                   and not isinstance(X, np.ndarray)):
-            X = check_light_curves(X)  # validate once, errors name the star
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "biuf"):
+            # light curves: validated once, up front, so errors name the star's global
+            # index; a 2-D numeric array (features) goes through untouched
+            X = check_light_curves(X)
         delayed_est = dask.delayed(est, pure=True)
         parts = [dask.delayed(_apply_chunk)(delayed_est, name, c)
                  for c in _chunks(X, self.chunk_size)]

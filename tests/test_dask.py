@@ -127,6 +127,20 @@ def test_parallel_post_fit_stateless_and_unfitted():
     ppf = ParallelPostFit(DmDtImage(flatten=True), chunk_size=4, scheduler="threads")
     np.testing.assert_array_equal(ppf.transform(X), DmDtImage(flatten=True).transform(X))
     assert not hasattr(ppf, "predict")
+    # every in-memory form: one-row-per-star DataFrame, NaN-padded 3-D array
+    from sklearn_lc.utils import check_light_curves, to_padded_array
+
+    lcs = check_light_curves(X)
+    frame = pd.DataFrame({"time": [t for t, _, _ in lcs], "mag": [m for _, m, _ in lcs],
+                          "err": [e for _, _, e in lcs]})
+    np.testing.assert_array_equal(ppf.transform(frame), ppf.transform(lcs))
+    np.testing.assert_array_equal(ppf.transform(to_padded_array(lcs)), ppf.transform(lcs))
+    # a 2-D feature matrix is chunked untouched (a classifier on features)
+    F = ppf.transform(X)
+    y = np.arange(len(X)) % 2
+    rf = ParallelPostFit(RandomForestClassifier(n_estimators=5, random_state=0), chunk_size=5,
+                         scheduler="synchronous").fit(F, y)
+    np.testing.assert_array_equal(rf.predict(F), rf.estimator_.predict(F))
     clf = ParallelPostFit(RandomForestClassifier())
     with pytest.raises(NotFittedError):
         clf.predict(np.zeros((3, 4, 3)))
