@@ -204,12 +204,22 @@ def _approx_top(G1, G2, K, L, n, tol, frac):  # pragma: no cover - compiled
     ratio = math.exp(3.0 * a)  # corr(k+1)/corr(k) at k = 1
     step = math.exp(2.0 * a)
     best = 0.0
+    nn = float(n) * n
+    tol2 = 1e-3 * nn
     for k in range(1, K + 1):
         yc = G1[k].real * corr
         ys = -G1[k].imag * corr
         c2 = G2[k].real * corr
         s2 = -G2[k].imag * corr
-        p = _lomb(yc, ys, c2, s2, n, tol)
+        # Lomb power without tau: with h^2 = C2^2 + S2^2,
+        # P = [2N(YC^2+YS^2) - 2(YC^2-YS^2)C2 - 4 YC YS S2] / (N^2 - h^2)
+        yc2 = yc * yc
+        ys2 = ys * ys
+        den = nn - c2 * c2 - s2 * s2
+        if den > tol2:
+            p = (2.0 * n * (yc2 + ys2) - 2.0 * (yc2 - ys2) * c2 - 4.0 * yc * ys * s2) / den
+        else:
+            p = _lomb(yc, ys, c2, s2, n, tol)
         out[k] = p
         if p > best:
             best = p
