@@ -1,0 +1,380 @@
+"""The cross-validated benchmark suite of sklearn_lc, in one resumable command.
+
+    python benchmarks/run_suite.py                 # everything, 5 folds
+    python benchmarks/run_suite.py --quick         # smoke run: small subsets, 2 folds, 2 epochs
+    python benchmarks/run_suite.py --tasks crts7 --pipelines rf-features,cnn-dmdt
+
+Tasks: ``crts7`` (EW, EA, RRab, RRc, RRd, RS_CVn, LPV), ``crts16`` (all 16 CRTS
+classes), both with ``StratifiedGroupKFold`` on the catalogue ``group``.
+Every (task, pipeline, fold) result is written to
+``<out>/runs/<task>/<pipeline>/fold<k>.json`` as soon as it is done and
+skipped when it already exists (``--force`` recomputes), so an interrupted
+run resumes where it stopped. Stateless per-star representations (features,
+dm-dt images, windows) are computed once per task and cached under
+``<out>/cache``: that is exact, since they do not depend on the other stars.
+The stateful Freedman-Diaconis histogram is fitted inside each fold.
+
+The report (``<out>/report.md``, ``<out>/report.html``, ``<out>/*.png``)
+holds the mean ± std accuracy and macro-F1 of each pipeline next to the
+published figures, the per-class F1 of the best pipeline, its confusion
+matrix, the learning curves of the deep models, and whether stacking beats
+its best member. Speed ratios and the transfer benchmark are read from their
+own result files in ``benchmarks/results`` when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestClassifier, StackingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+import sklearn_lc
+from sklearn_lc import load_light_curves, make_light_curves
+
+HERE = Path(__file__).resolve().parent
+CRTS7 = ("EW", "EA", "RRab", "RRc", "RRd", "RS_CVn", "LPV")
+PUBLISHED = {
+    "crts7": [
+        ("Mahabal et al. 2017, dm-dt CNN", 0.83, None),
+        ("2024 study, 2-D CNN", 0.745, 0.54),
+        ("2024 study, 1-D CNN-LSTM", 0.666, 0.49),
+        ("RF on ~28 statistics + fine periodogram (PERFORMANCE.md)", 0.86, 0.84),
+    ],
+    "crts16": [("RF on ~28 statistics + fine periodogram (PERFORMANCE.md)", 0.80, 0.56)],
+}
+N_FEATURES = 16
+DMDT_SHAPE = (1, 22, 23)
+
+
+# ----------------------------------------------------------------------------- data
+
+def load_task(task: str, quick: bool, max_per_class: int | None, seed: int):
+    """Return light curves, labels and groups of a task (a seeded subset if asked)."""
+    try:
+        data = load_light_curves("crts_drake14", classes=CRTS7 if task == "crts7" else None)
+        lcs, y, groups = data.light_curves, data.target, data.group
+    except FileNotFoundError:
+        print("CRTS not found: running on simulated light curves")
+        lcs, y = make_light_curves(40 if quick else 300, random_state=seed)
+        groups = np.arange(len(y))
+    cap = 30 if quick else max_per_class
+    if cap:
+        rng = np.random.RandomState(seed)
+        keep = np.sort(np.concatenate([
+            rng.choice(np.flatnonzero(y == c), min(cap, np.sum(y == c)), replace=False)
+            for c in np.unique(y)
+        ]))
+        lcs, y, groups = [lcs[i] for i in keep], y[keep], groups[keep]
+    return lcs, np.asarray(y), np.asarray(groups)
+
+
+def cached(out: Path, key: str, fn):
+    """Compute ``fn()`` once and keep it as ``<out>/cache/<key>.npy``."""
+    path = out / "cache" / f"{key}.npy"
+    if path.exists():
+        return np.load(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    arr = fn()
+    np.save(path, arr)
+    print(f"  cached {key} {arr.shape} in {time.perf_counter() - t0:.1f} s")
+    return arr
+
+
+# ------------------------------------------------------------------------ pipelines
+
+def _cols(start: int, stop: int, shape: tuple | None = None):
+    def take(X):
+        part = np.asarray(X)[:, start:stop]
+        return part.reshape((len(part),) + shape) if shape else part
+
+    return FunctionTransformer(take)
+
+
+def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
+    """Pipelines over the cached representation ``[features | flat dm-dt image]``.
+
+    Each factory returns ``(estimator, input)``: ``input`` names which cached
+    array the estimator reads ("table" = features and flat image side by side,
+    "windows" = WindowPad output, "raw" = the light curves themselves).
+    """
+    epochs = 2 if quick else 40
+    deep = dict(max_epochs=epochs, random_state=seed, class_weight="balanced",
+                lr_schedule="plateau", patience=6, batch_size=128)
+    img_cols = (N_FEATURES, N_FEATURES + int(np.prod(DMDT_SHAPE)))
+
+    def rf():
+        return RandomForestClassifier(n_estimators=100 if quick else 500, n_jobs=n_jobs,
+                                      class_weight="balanced_subsample", random_state=seed)
+
+    def cnn():
+        return sklearn_lc.CNNClassifier(lr=1e-3, **deep)
+
+    P = {
+        "rf-features": lambda: (make_pipeline(_cols(0, N_FEATURES), rf()), "table"),
+        "rf-dmdt": lambda: (make_pipeline(_cols(*img_cols), rf()), "table"),
+        "cnn-dmdt": lambda: (make_pipeline(_cols(*img_cols, DMDT_SHAPE), cnn()), "table"),
+        "cnn-lstm": lambda: (sklearn_lc.CNNLSTMClassifier(lr=2e-3, **deep), "windows"),
+        "transformer-mlp": lambda: (sklearn_lc.TransformerClassifier(
+            lr=5e-4, module__head="mlp", **deep), "windows"),
+        "transformer-lstm": lambda: (sklearn_lc.TransformerClassifier(
+            lr=5e-4, module__head="lstm", **deep), "windows"),
+    }
+    if hasattr(sklearn_lc, "FreedmanDiaconisHist"):
+        P["cnn-fdhist"] = lambda: (make_pipeline(sklearn_lc.FreedmanDiaconisHist(
+            n_jobs=n_jobs), cnn()), "raw")
+
+    def stacking():
+        members = [
+            ("rf_features", make_pipeline(_cols(0, N_FEATURES), rf())),
+            ("cnn_dmdt", make_pipeline(_cols(*img_cols, DMDT_SHAPE), cnn())),
+        ]
+        return StackingClassifier(members, final_estimator=LogisticRegression(max_iter=2000),
+                                  cv=3, n_jobs=1), "table"
+
+    P["stacking"] = stacking
+    return P
+
+
+def representations(task, lcs, out, quick, n_jobs):
+    """Return the cached per-star representations of a task."""
+    tag = f"{task}{'-quick' if quick else ''}"
+    feats = cached(out, f"{tag}-features",
+                   lambda: sklearn_lc.FeatureExtractor(n_jobs=n_jobs).fit_transform(lcs))
+    dmdt = cached(out, f"{tag}-dmdt", lambda: sklearn_lc.DmDtImage(
+        normalize="mahabal", flatten=True, n_jobs=n_jobs).fit_transform(lcs) / 255.0)
+    windows = cached(out, f"{tag}-windows", lambda: sklearn_lc.WindowPad(
+        window=200).fit_transform(lcs))
+    return {"table": np.hstack([feats, dmdt]).astype(np.float32), "windows": windows,
+            "raw": lcs}
+
+
+# ------------------------------------------------------------------------------ run
+
+def _index(X, idx):
+    return [X[i] for i in idx] if isinstance(X, list) else X[idx]
+
+
+def run_fold(est, X, y, groups, train, test, seed):
+    Xtr, Xte = _index(X, train), _index(X, test)
+    if isinstance(est, StackingClassifier):
+        inner = StratifiedGroupKFold(3, shuffle=True, random_state=seed)
+        est.set_params(cv=list(inner.split(Xtr, y[train], groups[train])))
+    t0 = time.perf_counter()
+    est.fit(Xtr, y[train])
+    fit_s = time.perf_counter() - t0
+    pred = est.predict(Xte)
+    res = {
+        "accuracy": float(accuracy_score(y[test], pred)),
+        "macro_f1": float(f1_score(y[test], pred, average="macro")),
+        "per_class_f1": dict(zip(np.unique(y).tolist(), f1_score(
+            y[test], pred, average=None, labels=np.unique(y)).tolist())),
+        "confusion": confusion_matrix(y[test], pred, labels=np.unique(y)).tolist(),
+        "labels": np.unique(y).tolist(),
+        "fit_seconds": fit_s,
+        "n_train": int(len(train)),
+        "n_test": int(len(test)),
+    }
+    net = est[-1] if hasattr(est, "steps") else est
+    if hasattr(net, "history_"):
+        res["history"] = {k: [float(h.get(k, np.nan)) for h in net.history_]
+                          for k in ("train_loss", "valid_loss", "valid_acc")}
+    if isinstance(est, StackingClassifier):
+        res["members"] = {}
+        for name, member in zip(est.named_estimators_, est.estimators_):
+            # members are fitted on the stack's encoded labels
+            mp = est.classes_[np.asarray(member.predict(Xte)).astype(int)]
+            res["members"][name] = {
+                "accuracy": float(accuracy_score(y[test], mp)),
+                "macro_f1": float(f1_score(y[test], mp, average="macro")),
+            }
+    return res
+
+
+def run(args) -> dict:
+    out = Path(args.out)
+    results: dict = {}
+    for task in args.tasks:
+        print(f"== task {task}")
+        lcs, y, groups = load_task(task, args.quick, args.max_per_class, args.seed)
+        reps = representations(task, lcs, out, args.quick, args.n_jobs)
+        pipes = build_pipelines(args.quick, args.seed, args.n_jobs)
+        cv = StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.seed)
+        splits = list(cv.split(np.zeros(len(y)), y, groups))
+        results[task] = {"n_stars": len(y), "classes": np.unique(y).tolist(), "pipelines": {}}
+        for name in args.pipelines:
+            if name not in pipes:
+                print(f"  skip {name}: not available")
+                continue
+            folds = []
+            for k, (train, test) in enumerate(splits):
+                path = out / "runs" / task / name / f"fold{k}.json"
+                if path.exists() and not args.force:
+                    folds.append(json.loads(path.read_text()))
+                    continue
+                est, kind = pipes[name]()
+                res = run_fold(clone(est), reps[kind], y, groups, train, test, args.seed)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(res))
+                print(f"  {name} fold {k}: acc {res['accuracy']:.3f} "
+                      f"macro-F1 {res['macro_f1']:.3f} ({res['fit_seconds']:.0f} s)")
+                folds.append(res)
+            results[task]["pipelines"][name] = folds
+    return results
+
+
+# --------------------------------------------------------------------------- report
+
+def summarize(folds):
+    acc = np.array([f["accuracy"] for f in folds])
+    f1 = np.array([f["macro_f1"] for f in folds])
+    return acc.mean(), acc.std(), f1.mean(), f1.std()
+
+
+def report(results: dict, out: Path, args) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = ["# sklearn_lc benchmark suite", "",
+             f"Command: `python benchmarks/run_suite.py {' '.join(args.argv)}`  ",
+             f"Folds: {args.folds} × StratifiedGroupKFold on the CRTS `group`, seed {args.seed}."
+             + (" **Quick mode: tiny subsets, 2 epochs — not a result.**" if args.quick else ""),
+             ""]
+    summary = {}
+    for task, tres in results.items():
+        lines += [f"## {task} ({tres['n_stars']} stars, {len(tres['classes'])} classes)", "",
+                  "| pipeline | accuracy | macro-F1 | fit s / fold |", "|---|---|---|---|"]
+        rows = []
+        for name, folds in tres["pipelines"].items():
+            if not folds:
+                continue
+            a, sa, f, sf = summarize(folds)
+            secs = np.mean([fo["fit_seconds"] for fo in folds])
+            rows.append((f, name))
+            lines.append(f"| {name} | {a:.3f} ± {sa:.3f} | {f:.3f} ± {sf:.3f} | {secs:.0f} |")
+        for ref, acc, f1 in PUBLISHED.get(task, []):
+            lines.append(f"| *published: {ref}* | {acc:.3f} | {'' if f1 is None else f1} | |")
+        lines.append("")
+        if not rows:
+            continue
+        best_f1, best = max(rows)
+        summary[task] = {"best": best, "macro_f1": best_f1}
+        folds = tres["pipelines"][best]
+        labels = folds[0]["labels"]
+        cm = np.sum([np.asarray(fo["confusion"]) for fo in folds], axis=0)
+        fig, ax = plt.subplots(figsize=(1 + 0.5 * len(labels), 1 + 0.45 * len(labels)))
+        norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+        ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+        ax.set_xticks(range(len(labels)), labels, rotation=90)
+        ax.set_yticks(range(len(labels)), labels)
+        for i in range(len(labels)):
+            for j in range(len(labels)):
+                if cm[i, j]:
+                    ax.text(j, i, cm[i, j], ha="center", va="center", fontsize=7,
+                            color="white" if norm[i, j] > 0.5 else "black")
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(f"{task}: {best} (all folds)")
+        fig.tight_layout()
+        fig.savefig(out / f"{task}_confusion.png", dpi=110)
+        plt.close(fig)
+        lines += [f"Best pipeline: **{best}** (macro-F1 {best_f1:.3f}).", "",
+                  f"![confusion matrix]({task}_confusion.png)", "",
+                  "| class | " + " | ".join(labels) + " |",
+                  "|---|" + "---|" * len(labels),
+                  "| F1 | " + " | ".join(
+                      f"{np.mean([fo['per_class_f1'][c] for fo in folds]):.2f}"
+                      for c in labels) + " |", ""]
+        stack = tres["pipelines"].get("stacking")
+        if stack and "members" in stack[0]:
+            sf1 = np.mean([fo["macro_f1"] for fo in stack])
+            member_f1 = {m: np.mean([fo["members"][m]["macro_f1"] for fo in stack])
+                         for m in stack[0]["members"]}
+            bm = max(member_f1, key=member_f1.get)
+            verdict = "beats" if sf1 > member_f1[bm] else "does not beat"
+            lines += [f"Stacking macro-F1 {sf1:.3f} {verdict} its best member "
+                      f"({bm}, {member_f1[bm]:.3f}, refitted inside the stack).", ""]
+        curves = {n: f[0]["history"] for n, f in tres["pipelines"].items()
+                  if f and "history" in f[0]}
+        if curves:
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+            for n, h in curves.items():
+                ax.plot(h["train_loss"], label=f"{n} train")
+                if not np.all(np.isnan(h["valid_loss"])):
+                    ax.plot(h["valid_loss"], "--", label=f"{n} valid")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel("loss")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            fig.savefig(out / f"{task}_learning_curves.png", dpi=110)
+            plt.close(fig)
+            lines += ["Learning curves (fold 0):", "",
+                      f"![learning curves]({task}_learning_curves.png)", ""]
+    for extra in ("dmdt_speed.md", "features_speed.md", "transfer.md", "deep.md"):
+        p = HERE / "results" / extra
+        if p.exists():
+            lines += [f"## From `benchmarks/results/{extra}`", "", p.read_text(), ""]
+    text = "\n".join(lines)
+    (out / "report.md").write_text(text)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    html = ["<html><head><meta charset='utf-8'><title>sklearn_lc benchmarks</title></head><body>"]
+    for line in lines:
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            html.append(f"<h{level}>{line.lstrip('#').strip()}</h{level}>")
+        elif line.startswith("!["):
+            html.append(f"<img src='{line[line.index('(') + 1:-1]}'>")
+        elif line.startswith("|"):
+            if set(line) <= set("|-"):
+                continue
+            cells = "".join(f"<td>{c.strip()}</td>" for c in line.strip("|").split("|"))
+            html.append(f"<table><tr>{cells}</tr></table>")
+        elif line:
+            html.append(f"<p>{line}</p>")
+    html.append("</body></html>")
+    (out / "report.html").write_text("\n".join(html))
+    return text
+
+
+def main(argv=None):
+    import sys
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smoke run on tiny subsets")
+    p.add_argument("--tasks", default="crts7,crts16")
+    p.add_argument("--pipelines", default="rf-features,rf-dmdt,cnn-dmdt,cnn-fdhist,cnn-lstm,"
+                   "transformer-mlp,transformer-lstm,stacking")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--max-per-class", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--force", action="store_true", help="recompute finished folds")
+    p.add_argument("--out", default=str(HERE / "results" / "suite"))
+    args = p.parse_args(argv)
+    args.argv = argv
+    args.tasks = args.tasks.split(",")
+    args.pipelines = args.pipelines.split(",")
+    if args.quick:
+        args.folds = min(args.folds, 2)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = run(args)
+    (out / "results.json").write_text(json.dumps(results))
+    print(report(results, out, args))
+
+
+if __name__ == "__main__":
+    main()

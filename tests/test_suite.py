@@ -1,0 +1,50 @@
+"""The benchmark suite runs end to end in --quick mode, resumes, and reports."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _suite():
+    spec = importlib.util.spec_from_file_location("run_suite", ROOT / "benchmarks" / "run_suite.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_quick_suite_runs_resumes_and_reports(tmp_path, crts):
+    suite = _suite()
+    args = ["--quick", "--tasks", "crts7", "--pipelines", "rf-features,cnn-dmdt,stacking",
+            "--out", str(tmp_path)]
+    suite.main(args)
+    res = json.loads((tmp_path / "results.json").read_text())
+    pipes = res["crts7"]["pipelines"]
+    assert set(pipes) == {"rf-features", "cnn-dmdt", "stacking"}
+    for folds in pipes.values():
+        assert len(folds) == 2
+        for f in folds:
+            assert 0 <= f["accuracy"] <= 1 and 0 <= f["macro_f1"] <= 1
+            assert f["n_train"] + f["n_test"] == res["crts7"]["n_stars"]
+    assert res["crts7"]["n_stars"] == 7 * 30
+    # the feature forest learns something even on 30 stars per class
+    assert min(f["macro_f1"] for f in pipes["rf-features"]) > 0.4
+    assert "members" in pipes["stacking"][0]
+    assert "history" in pipes["cnn-dmdt"][0]
+    report = (tmp_path / "report.md").read_text()
+    assert "| rf-features |" in report and "Mahabal" in report
+    assert "Stacking macro-F1" in report
+    for png in ("crts7_confusion.png", "crts7_learning_curves.png"):
+        assert (tmp_path / png).stat().st_size > 5000
+    assert (tmp_path / "report.html").read_text().startswith("<html>")
+    # resumable: a finished fold is read back, not recomputed
+    fold0 = tmp_path / "runs" / "crts7" / "rf-features" / "fold0.json"
+    mark = json.loads(fold0.read_text())
+    mark["accuracy"] = 0.123456
+    fold0.write_text(json.dumps(mark))
+    suite.main(args)
+    res2 = json.loads((tmp_path / "results.json").read_text())
+    assert res2["crts7"]["pipelines"]["rf-features"][0]["accuracy"] == pytest.approx(0.123456)
