@@ -59,23 +59,32 @@ DMDT_SHAPE = (1, 22, 23)
 # ----------------------------------------------------------------------------- data
 
 def load_task(task: str, quick: bool, max_per_class: int | None, seed: int):
-    """Return light curves, labels and groups of a task (a seeded subset if asked)."""
+    """Return a task's source light curves and the selection that defines it.
+
+    Returns ``(source, lcs, index, y, groups)``: the per-star representations are
+    computed once on ``lcs`` (all stars of the source set, cached under
+    ``source``) and the task reads rows ``index`` of them.
+    """
     try:
-        data = load_light_curves("crts_drake14", classes=CRTS7 if task == "crts7" else None)
-        lcs, y, groups = data.light_curves, data.target, data.group
+        data = load_light_curves("crts_drake14")
+        lcs, y, groups, source = data.light_curves, data.target, data.group, "crts"
     except FileNotFoundError:
         print("CRTS not found: running on simulated light curves")
         lcs, y = make_light_curves(40 if quick else 300, random_state=seed)
-        groups = np.arange(len(y))
+        groups, source = np.arange(len(y)), "synthetic"
+    index = np.flatnonzero(np.isin(y, CRTS7)) if task == "crts7" else np.arange(len(y))
     cap = 30 if quick else max_per_class
     if cap:
         rng = np.random.RandomState(seed)
-        keep = np.sort(np.concatenate([
-            rng.choice(np.flatnonzero(y == c), min(cap, np.sum(y == c)), replace=False)
-            for c in np.unique(y)
+        yt = y[index]
+        index = np.sort(np.concatenate([
+            rng.choice(index[yt == c], min(cap, np.sum(yt == c)), replace=False)
+            for c in np.unique(yt)
         ]))
-        lcs, y, groups = [lcs[i] for i in keep], y[keep], groups[keep]
-    return lcs, np.asarray(y), np.asarray(groups)
+    if quick or max_per_class:  # a subset: compute only what it needs
+        lcs, source = [lcs[i] for i in index], f"{source}-{task}-cap{cap}-seed{seed}"
+        y, groups, index = y[index], groups[index], np.arange(len(index))
+    return source, lcs, index, np.asarray(y)[index], np.asarray(groups)[index]
 
 
 def cached(out: Path, key: str, fn):
@@ -146,17 +155,16 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
     return P
 
 
-def representations(task, lcs, out, quick, n_jobs):
-    """Return the cached per-star representations of a task."""
-    tag = f"{task}{'-quick' if quick else ''}"
-    feats = cached(out, f"{tag}-features",
+def representations(source, lcs, index, out, n_jobs):
+    """Return the per-star representations of ``lcs`` (cached), rows ``index``."""
+    feats = cached(out, f"{source}-features",
                    lambda: sklearn_lc.FeatureExtractor(n_jobs=n_jobs).fit_transform(lcs))
-    dmdt = cached(out, f"{tag}-dmdt", lambda: sklearn_lc.DmDtImage(
+    dmdt = cached(out, f"{source}-dmdt", lambda: sklearn_lc.DmDtImage(
         normalize="mahabal", flatten=True, n_jobs=n_jobs).fit_transform(lcs) / 255.0)
-    windows = cached(out, f"{tag}-windows", lambda: sklearn_lc.WindowPad(
+    windows = cached(out, f"{source}-windows", lambda: sklearn_lc.WindowPad(
         window=200).fit_transform(lcs))
-    return {"table": np.hstack([feats, dmdt]).astype(np.float32), "windows": windows,
-            "raw": lcs}
+    return {"table": np.hstack([feats[index], dmdt[index]]).astype(np.float32),
+            "windows": windows[index], "raw": [lcs[i] for i in index]}
 
 
 # ------------------------------------------------------------------------------ run
@@ -206,8 +214,9 @@ def run(args) -> dict:
     results: dict = {}
     for task in args.tasks:
         print(f"== task {task}")
-        lcs, y, groups = load_task(task, args.quick, args.max_per_class, args.seed)
-        reps = representations(task, lcs, out, args.quick, args.n_jobs)
+        source, lcs, index, y, groups = load_task(task, args.quick, args.max_per_class,
+                                                  args.seed)
+        reps = representations(source, lcs, index, out, args.n_jobs)
         pipes = build_pipelines(args.quick, args.seed, args.n_jobs)
         cv = StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.seed)
         splits = list(cv.split(np.zeros(len(y)), y, groups))
