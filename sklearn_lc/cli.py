@@ -225,7 +225,7 @@ def _transform_step(step: Any, X: Any, progress: bool, desc: str) -> Any:
     from tqdm.auto import tqdm
 
     n = len(X)
-    size = max(20, n // 50)
+    size = max(50, n // 20)
     parts = []
     with tqdm(total=n, desc=desc, unit="star", file=sys.stderr, leave=False) as bar:
         for a in range(0, n, size):
@@ -345,6 +345,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     from .datasets import SYNTHETIC_CLASSES, load_light_curves, make_light_curves
 
+    if args.n_jobs is None:  # the demo uses every core unless told otherwise
+        args.n_jobs = -1
     classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
     group = None
     try:
@@ -388,7 +390,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     pred, _ = _predict_proba(pipe, [lcs[i] for i in test], progress=not args.quiet)
     t2 = time.perf_counter()
-    _say(f"time: fit {t1 - t0:.1f} s, predict {t2 - t1:.1f} s (n_jobs={args.n_jobs})")
+    _say(f"time: fit {t1 - t0:.1f} s, predict {t2 - t1:.1f} s (n_jobs={args.n_jobs}; "
+         "--n-jobs N to change)")
     _say()
     _print_scores(_scores(y[test], pred))
     return 0
@@ -550,7 +553,7 @@ def _build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show the traceback on errors")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     common.add_argument("--n-jobs", type=int, default=None, metavar="N",
-                        help="worker processes (default 1; -1 all cores)")
+                        help="worker processes (-1: all cores; default 1, demo: all)")
 
     io = argparse.ArgumentParser(add_help=False)
     g = io.add_argument_group("input columns (long-format tables and folders of CSV files)")
@@ -586,7 +589,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--random-state", type=int, default=0, metavar="N", help="seed (default 0)")
     p.add_argument("--test-size", type=float, default=0.25, help="held-out fraction (0.25)")
     p.add_argument("--max-per-class", type=int, default=400, metavar="N",
-                   help="use at most N stars per class, for speed (default 400; 0: all)")
+                   help="use at most N stars per class, for speed (default 400, about a "
+                        "minute on 2 idle cores; 0: all 8,388 stars of the 7 classes, about "
+                        "three times longer)")
     p.add_argument("--n-estimators", type=int, default=300, metavar="N",
                    help="trees in the forest (default 300)")
     p.set_defaults(func=_cmd_demo)

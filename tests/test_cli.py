@@ -88,7 +88,7 @@ def test_no_command_is_usage_error(capsys):
 
 def test_demo_on_crts_subset(files):
     r = run("demo", "--data", files["root"] / "train.npz", "--classes", "EW,EA,RRab,RRc",
-            "--max-per-class", "10", "--n-estimators", "20", "-q")
+            "--max-per-class", "10", "--n-estimators", "20", "--n-jobs", "1", "-q")
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "StratifiedGroupKFold" in out  # the file has a group array
@@ -107,7 +107,7 @@ def test_demo_falls_back_to_simulated_data(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(_base, "_checkout_data_dir", lambda: tmp_path / "none")
     monkeypatch.setenv("SKLEARN_LC_DATA", str(tmp_path / "none"))
     monkeypatch.chdir(tmp_path)
-    rc = cli.main(["demo", "--max-per-class", "12", "--n-estimators", "10", "-q"])
+    rc = cli.main(["demo", "--max-per-class", "12", "--n-estimators", "10", "--n-jobs", "1", "-q"])
     out = capsys.readouterr().out
     assert rc == 0
     assert "make_light_curves" in out and "simulated" in out
@@ -198,11 +198,15 @@ def test_features_long_csv_and_folder(files, capsys):
                                df.drop(columns="id").to_numpy()[:8], rtol=1e-5)
 
 
-def test_missing_input_file_fails_cleanly(files, model_dir):
-    r = run("predict", model_dir, files["root"] / "nope.csv")
+def test_missing_input_file_fails_cleanly(files, model_dir, capsys):
+    r = run("features", files["root"] / "nope.csv", "-o", files["root"] / "out.csv")
     assert r.returncode == 1
     err = r.stderr.strip()
     assert len(err.splitlines()) == 1 and "nope.csv" in err and "Traceback" not in err
+    rc, _, err = call(capsys, "predict", model_dir, files["root"] / "nope.csv")
+    assert rc == 1 and "nope.csv" in err
+    rc, _, err = call(capsys, "predict", files["root"] / "no_model", files["root"] / "long.csv")
+    assert rc == 1 and "no_model" in err and "no such model directory" in err
 
 
 def test_bad_column_names_the_file_and_column(files, capsys):
@@ -296,8 +300,9 @@ def test_train_and_predict_a_network(files, tmp_path, capsys):
         {"class": "CNNLSTMClassifier", "params": params},
     ]}))
     out = tmp_path / "net_model"
-    r = run("train", files["root"] / "train.npz", "--config", cfg, "-o", out, "-q")
-    assert r.returncode == 0, r.stderr
+    rc, _, err = call(capsys, "train", files["root"] / "train.npz", "--config", cfg, "-o", out,
+                      "-q")
+    assert rc == 0, err
     config = json.loads((out / "model.json").read_text())
     kinds = [s["kind"] for s in config["steps"]]
     assert kinds == ["skops", "skorch"]
