@@ -6,32 +6,14 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
 from ._kernels import CDF_TABLE, dm_lookup, dmdt_counts, dmdt_gausses
 
 __all__ = ["DmDtImage", "MAHABAL_DM_EDGES", "MAHABAL_DT_EDGES"]
-
-
-def map_star_chunks(func: Any, lcs: list, n_jobs: int | None) -> np.ndarray:
-    """Apply ``func`` to consecutive chunks of stars with joblib; stack the results in order.
-
-    The numba kernels release the GIL, so threads are preferred (no worker
-    start-up, no copies); ``prefer`` is only a hint, so a Dask (or any other)
-    ``parallel_backend`` context still decides where chunks run.
-    """
-    workers = effective_n_jobs(n_jobs)
-    n = len(lcs)
-    size = 1000 if workers == 1 else max(1, min(1000, -(-n // (4 * workers))))
-    chunks = [lcs[i : i + size] for i in range(0, n, size)]
-    if workers == 1 or len(chunks) == 1:
-        parts = [func(c) for c in chunks]
-    else:
-        parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(func)(c) for c in chunks)
-    return np.concatenate(parts, axis=0)
 
 
 _DM_POS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0, 8.0)
@@ -270,7 +252,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
             counts = _pair_histograms(part, dt_edges, dm_edges, smear, lookup)
             return _normalise(counts, part, normalize)
 
-        images = map_star_chunks(chunk, lcs, self.n_jobs)
+        images = map_chunks(chunk, lcs, n_jobs=self.n_jobs, prefer="threads")
         if self.flatten:
             return images.reshape(len(lcs), -1)
         return images[:, None, :, :]

@@ -12,8 +12,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
-from ._dmdt import _pair_histograms, map_star_chunks
+from ._dmdt import _pair_histograms
 from ._kernels import dm_lookup
 
 __all__ = ["FreedmanDiaconisHist", "viridis"]
@@ -345,7 +346,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
                 img = img / np.where(pairs > 0, pairs, 1.0)[:, None, None]
             return np.repeat(img[:, None].astype(np.float32), 3, axis=1)
 
-        return map_star_chunks(chunk, lcs, self.n_jobs)
+        return map_chunks(chunk, lcs, n_jobs=self.n_jobs, prefer="threads")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -17,6 +17,7 @@ def map_chunks(
     *,
     n_jobs: int | None = None,
     chunk_size: int | None = None,
+    prefer: str | None = None,
 ) -> np.ndarray:
     """Apply ``func`` to consecutive chunks of ``items`` and stack the results.
 
@@ -37,6 +38,10 @@ def map_chunks(
     chunk_size : int, optional
         Items per task; by default about four tasks per worker, at most 1000
         items per task.
+    prefer : {"threads", "processes"}, optional
+        Joblib's soft hint: kernels that release the GIL (numba ``nogil``)
+        prefer threads (no worker start-up, no copies). A ``parallel_backend``
+        context (Dask, say) still decides where chunks run.
 
     Returns
     -------
@@ -58,5 +63,5 @@ def map_chunks(
     if workers == 1 or len(chunks) == 1:
         parts = [func(c) for c in chunks]
     else:
-        parts = Parallel(n_jobs=n_jobs)(delayed(func)(c) for c in chunks)
+        parts = Parallel(n_jobs=n_jobs, prefer=prefer)(delayed(func)(c) for c in chunks)
     return np.concatenate(parts, axis=0)
