@@ -16,6 +16,7 @@ from sklearn_lc import (
     CNNClassifier,
     CNNLSTMClassifier,
     DmDtImage,
+    FreedmanDiaconisHist,
     TransformerClassifier,
     WindowPad,
     load_light_curves,
@@ -64,6 +65,16 @@ def test_cross_val_score_group_aware(data, name):
     scores = cross_val_score(PIPES[name](), X, y, groups=groups, cv=cv, error_score="raise")
     assert scores.shape == (3,)
     assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_cnn_on_freedman_diaconis_histograms(data):
+    X, y, _, _ = data
+    pipe = make_pipeline(FreedmanDiaconisHist(), _net(CNNClassifier)).fit(X[::2], y[::2])
+    clf = pipe[-1]
+    assert clf.input_shape_ == (3, 90, 53)
+    assert clf.module_.encoder[0].in_channels == 3
+    proba = pipe.predict_proba(X[1::2])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_grid_search_over_module_params_and_lr(data):
