@@ -492,21 +492,59 @@ def _load(model_dir: str) -> Any:
         raise CLIError(str(exc)) from exc
 
 
-def _cmd_predict(args: argparse.Namespace) -> int:
+def _prediction_frame(model: Any, ids: Any, lcs: Any, progress: bool) -> Any:
     import pandas as pd
 
-    model = _load(args.model_dir)
-    data = read_input(args.input, **_input_kwargs(args))
-    labels, proba = _predict_proba(model, data["light_curves"], progress=not args.quiet)
-    classes = model.steps[-1][1].classes_
-    df = pd.DataFrame({"id": data["ids"], "label": labels})
-    for k, c in enumerate(classes):
+    labels, proba = _predict_proba(model, lcs, progress=progress)
+    df = pd.DataFrame({"id": np.asarray(ids).astype(str), "label": labels})
+    for k, c in enumerate(model.steps[-1][1].classes_):
         df[f"proba_{c}"] = proba[:, k]
+    return df
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    model = _load(args.model_dir)
+    if args.chunk_stars:
+        return _predict_stream(model, args)
+    data = read_input(args.input, **_input_kwargs(args))
+    df = _prediction_frame(model, data["ids"], data["light_curves"], not args.quiet)
     if args.output:
         _write_table(df, Path(args.output))
         _say(f"wrote {args.output}: {len(df)} stars")
     else:
         df.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _predict_stream(model: Any, args: argparse.Namespace) -> int:
+    """Predict a long table chunk by chunk (``--chunk-stars``), appending to a CSV."""
+    from .io import iter_long_table
+
+    path = Path(args.input)
+    if not path.is_file() or path.suffix.lower() not in _TABLE_SUFFIXES:
+        raise CLIError(f"{path}: --chunk-stars streams a long-format .csv or .parquet file")
+    out = Path(args.output) if args.output else None
+    if out is not None and out.suffix.lower() != ".csv":
+        raise CLIError(f"{out}: streamed predictions are written as .csv")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    try:
+        chunks = iter_long_table(path, args.chunk_stars, id=args.id_col, time=args.time_col,
+                                 mag=args.mag_col, err=args.err_col)
+        for k, (ids, lcs) in enumerate(chunks):
+            df = _prediction_frame(model, ids, lcs, progress=False)
+            if out is None:
+                df.to_csv(sys.stdout, index=False, header=k == 0)
+            else:
+                df.to_csv(out, index=False, header=k == 0, mode="w" if k == 0 else "a")
+            n += len(df)
+            if not args.quiet:
+                print(f"predicted {n} stars", file=sys.stderr, flush=True)
+    except (ValueError, TypeError) as exc:
+        raise CLIError(str(exc)) from exc
+    if out is not None:
+        _say(f"wrote {out}: {n} stars")
     return 0
 
 
@@ -631,6 +669,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="light curves: .npz, .csv/.parquet (long format) or a folder")
     p.add_argument("-o", "--output", metavar="OUT.csv|.parquet",
                    help="output table (default: CSV on stdout)")
+    p.add_argument("--chunk-stars", type=int, default=0, metavar="N",
+                   help="stream a long-format table N stars at a time (rows of a star must "
+                        "be contiguous; output .csv); memory stays bounded for huge tables")
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("evaluate", parents=[common, io, labelled],

@@ -345,3 +345,23 @@ def test_yaml_config_and_label_column(files, tmp_path, capsys):
     rc, _, err = call(capsys, "train", path, "--config", cfg, "-o", tmp_path / "m", "--id-col",
                       "star", "--time-col", "mjd", "--mag-col", "V", "--label-col", "cls")
     assert rc == 1 and "SVC" in err and "allowed" in err
+
+
+def test_predict_streaming_matches_in_memory(files, model_dir, tmp_path, capsys):
+    common = ["--id-col", "star", "--time-col", "mjd", "--mag-col", "V", "--err-col", "eV", "-q"]
+    rc, _, err = call(capsys, "predict", model_dir, files["root"] / "long.csv", "-o",
+                      tmp_path / "all.csv", *common)
+    assert rc == 0, err
+    rc, _, err = call(capsys, "predict", model_dir, files["root"] / "long.csv", "-o",
+                      tmp_path / "stream.csv", "--chunk-stars", "7", *common)
+    assert rc == 0, err
+    whole = pd.read_csv(tmp_path / "all.csv", dtype={"id": str})
+    streamed = pd.read_csv(tmp_path / "stream.csv", dtype={"id": str})
+    assert len(streamed) == 40  # 6 chunks, one header
+    pd.testing.assert_frame_equal(whole, streamed)
+    # rows of a star must be contiguous: a shuffled table is refused, naming the star
+    shuffled = pd.read_csv(files["root"] / "long.csv").sample(frac=1.0, random_state=0)
+    shuffled.to_csv(tmp_path / "shuffled.csv", index=False)
+    rc, _, err = call(capsys, "predict", model_dir, tmp_path / "shuffled.csv", "--chunk-stars",
+                      "7", "-o", tmp_path / "x.csv", *common)
+    assert rc == 1 and "shuffled.csv" in err and "star" in err
