@@ -7,6 +7,7 @@ here from ``sklearn_lc.__all__``; the benchmark page includes the committed
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import os
 import sys
@@ -132,7 +133,19 @@ API_TAIL = """Utilities
    sampling.leaked_duplicates
    datasets.get_data_home
 
-Plotting
+Reading files
+-------------
+
+.. currentmodule:: sklearn_lc
+
+.. autosummary::
+   :toctree: .
+   :nosignatures:
+
+   io.read_light_curves
+   io.iter_long_table
+
+{dask_section}Plotting
 --------
 
 :mod:`sklearn_lc.plot` needs matplotlib (``pip install "sklearn_lc[plot]"``).
@@ -170,6 +183,23 @@ The functions behind ``sklearn-lc train``, ``predict`` and ``evaluate`` (see
 """
 
 
+DASK_SECTION = """Dask
+----
+
+:mod:`sklearn_lc.dask` needs the ``dask`` extra (``pip install "sklearn_lc[dask]"``).
+
+.. currentmodule:: sklearn_lc
+
+.. autosummary::
+   :toctree: .
+   :nosignatures:
+
+   dask.map_transform
+   dask.ParallelPostFit
+
+"""
+
+
 def _write_if_changed(out: Path, text: str) -> Path:
     out.parent.mkdir(exist_ok=True)
     if not out.is_file() or out.read_text() != text:
@@ -194,7 +224,10 @@ def write_api_page() -> Path:
                   ".. autosummary::", "   :toctree: .", "   :nosignatures:", ""]
         lines += [f"   {n}" for n in names]
         lines.append("")
-    lines.append(API_TAIL)
+    dask_section = ""
+    if importlib.util.find_spec("dask") is not None:
+        dask_section = DASK_SECTION
+    lines.append(API_TAIL.replace("{dask_section}", dask_section))
     return _write_if_changed(HERE / "generated" / "api.rst", "\n".join(lines))
 
 
