@@ -207,7 +207,10 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     - ``period``: the highest peak of the classical Lomb-Scargle periodogram
       on UPSILoN's grid ``f_k = k / (3 T)`` up to ``hifac`` times the mean
       Nyquist frequency, ``hifac = max(100, int(2 T / (N min_period)))``
-      (33.3 d^-1 for ``min_period=0.03`` unless ``T / N`` is small).
+      (33.3 d^-1 for ``min_period=0.03`` unless ``T / N`` is small). The grid
+      has about ``max(150 N, 100 T)`` frequencies; beyond ``2**22`` (more than
+      ~28,000 points, or a baseline over ~42,000 d) it is truncated to its
+      lowest ``2**22`` frequencies.
     - ``phase_cusum``, ``phase_eta``, ``slope_per10``, ``slope_per90``: on the
       curve folded at twice the period (``t mod 2P`` in days, stably sorted):
       range of ``cumsum(m - wmean) / N / wstd``; ``sum(diff(m)^2) / (N - 1) /
