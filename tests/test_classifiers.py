@@ -315,3 +315,29 @@ def test_base_is_shared():
     for cls in ALL:
         assert issubclass(cls, BaseLCNet)
         assert "fit" not in vars(cls) and "predict_proba" not in vars(cls)
+
+
+def test_transformer_head_parameter_selects_the_head(tmp_path):
+    from sklearn.base import clone
+
+    from sklearn_lc import TransformerClassifier
+    from sklearn_lc.nn._modules import LSTMHead, MLPHead
+    from sklearn_lc.utils.estimator_checks import make_check_input
+
+    X, y = make_check_input("sequence", n_per_class=5)
+    params = TransformerClassifier._get_test_params()
+    lstm = TransformerClassifier(head="lstm", **params).fit(X, y)
+    assert isinstance(lstm.module_.head, LSTMHead)
+    assert lstm.get_params()["head"] == "lstm"
+    assert clone(lstm).head == "lstm"
+    mlp = TransformerClassifier(**params).fit(X, y)
+    assert isinstance(mlp.module_.head, MLPHead)
+    # module__head is an alias and wins when both are given
+    both = TransformerClassifier(head="mlp", module__head="lstm", **params).fit(X, y)
+    assert isinstance(both.module_.head, LSTMHead)
+    path = lstm.save(tmp_path / "lstm")
+    back = TransformerClassifier.load(path)
+    assert back.head == "lstm"
+    np.testing.assert_allclose(back.predict_proba(X), lstm.predict_proba(X), atol=1e-6)
+    with pytest.raises(ValueError, match="head must be"):
+        TransformerClassifier(head="cnn", **params).fit(X, y)

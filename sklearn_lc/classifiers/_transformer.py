@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..nn._base import BaseLCNet
 from ..nn._modules import TransformerNet
 
@@ -35,8 +37,11 @@ class TransformerClassifier(BaseLCNet):
         Attention heads.
     module__n_blocks : int, default=2
         Self-attention blocks.
-    module__head : {"mlp", "lstm"}, default="mlp"
-        Classifier head.
+    head : {"mlp", "lstm"}, default="mlp"
+        Classifier head: ``"mlp"`` (dense layers on the masked mean of the
+        embeddings, ASTROMER's "MLP+ATT") or ``"lstm"`` (an LSTM over the
+        embeddings, "LSTM+ATT"). ``module__head`` is an alias; when both are
+        given, ``module__head`` wins.
     module__head_hidden : tuple of int, default=(128,)
         Dense widths of the MLP head (first entry: LSTM width of the LSTM head).
     module__dim_feedforward, module__dropout, module__base, module__head_layers, \
@@ -76,6 +81,17 @@ restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
     _default_module = TransformerNet
     _default_module_params = {"d_model": 64, "head_hidden": (128,)}
     _input_kind = "sequence"
+
+    def __init__(self, module: Any = None, *, head: str = "mlp", **kwargs: Any):
+        super().__init__(module, **kwargs)
+        self.head = head
+
+    def _module_kwargs(self) -> dict:
+        if self.head not in ("mlp", "lstm"):
+            raise ValueError(f"head must be 'mlp' or 'lstm', got {self.head!r}")
+        kwargs = {"head": self.head}
+        kwargs.update(super()._module_kwargs())
+        return kwargs
 
     @classmethod
     def _get_test_params(cls) -> dict:
