@@ -135,9 +135,9 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
         "cnn-dmdt": lambda: (make_pipeline(_cols(*img_cols, DMDT_SHAPE), cnn()), "table"),
         "cnn-lstm": lambda: (sklearn_lc.CNNLSTMClassifier(lr=2e-3, **deep), "windows"),
         "transformer-mlp": lambda: (sklearn_lc.TransformerClassifier(
-            lr=5e-4, module__head="mlp", **deep), "windows"),
+            lr=5e-4, head="mlp", **deep), "windows"),
         "transformer-lstm": lambda: (sklearn_lc.TransformerClassifier(
-            lr=5e-4, module__head="lstm", **deep), "windows"),
+            lr=5e-4, head="lstm", **deep), "windows"),
     }
     if hasattr(sklearn_lc, "FreedmanDiaconisHist"):
         P["cnn-fdhist"] = lambda: (make_pipeline(sklearn_lc.FreedmanDiaconisHist(
