@@ -99,6 +99,8 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", default=["5", "10", "20", "all"])
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--window", type=int, default=200)
+    ap.add_argument("--feature-cache", type=Path, default=None,
+                    help=".npy file to read/write the ASAS features (outside the repo)")
     ap.add_argument("--merge", action="store_true",
                     help="keep the rows of other models from an existing transfer.json")
     args = ap.parse_args()
@@ -119,8 +121,13 @@ def main() -> None:
     t_feat = None
     if have_features:
         t0 = time.perf_counter()
-        F = sklearn_lc.FeatureExtractor().fit_transform(X)
-        t_feat = time.perf_counter() - t0
+        if args.feature_cache is not None and args.feature_cache.is_file():
+            F = np.load(args.feature_cache)
+        else:
+            F = sklearn_lc.FeatureExtractor(n_jobs=2).fit_transform(X)
+            t_feat = time.perf_counter() - t0
+            if args.feature_cache is not None:
+                np.save(args.feature_cache, F)
     inputs = {"windows": W, "embedding": E, "features": F}
     enc_cfg, _ = read_weights("crts")
     enc = enc_cfg["encoder_config"]

@@ -31,7 +31,7 @@ from sklearn_lc.classifiers._pretrainer import SHIPPED_DIR, MaskedPretrainer
 ENCODER = dict(d_model=48, n_heads=4, n_blocks=2, window=200, max_epochs=8, lr=2e-3,
                batch_size=64, valid_fraction=0.1, random_state=0)
 FEATURE_MLP = dict(max_epochs=150, lr=1e-3, batch_size=256, class_weight="balanced",
-                   random_state=0)
+                   patience=20, random_state=0)
 
 
 def _data_dir() -> Path:
@@ -68,7 +68,8 @@ def train_encoder(epochs: int | None, out: Path) -> None:
 
 def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
     """Train the shipped feature MLP on all CRTS stars and save it."""
-    from sklearn_lc import FeatureExtractor, FeatureMLPClassifier
+    from sklearn_lc import FeatureExtractor
+    from sklearn_lc.classifiers._feature_mlp import FeatureMLPClassifier
     from sklearn_lc.classifiers._transfer import save_weights
 
     b = load_light_curves("crts_drake14")
@@ -90,7 +91,8 @@ def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
     names = list(FeatureExtractor().get_feature_names_out()) if hasattr(
         FeatureExtractor(), "get_feature_names_out") else None
     hist = [{"epoch": h["epoch"], "train_loss": h.get("train_loss"),
-             "valid_loss": h.get("valid_loss")} for h in clf.history_]
+             "valid_loss": h.get("valid_loss"), "valid_acc": h.get("valid_acc")}
+            for h in clf.history_]
     save_weights(clf, out / "crts-features", metadata={
         "data": "crts_drake14, all 9,213 stars, fine classes of class_map.json",
         "n_stars": len(y),
