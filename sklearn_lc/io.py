@@ -257,9 +257,14 @@ def _iter_batches(path: Path, fmt: str, columns: list[str], batch_rows: int) -> 
     except ImportError as exc:  # pragma: no cover
         raise ImportError("reading Parquet needs pyarrow: pip install 'sklearn_lc[parquet]'") \
             from exc
-    pf = pq.ParquetFile(path)
-    for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
-        yield batch.to_pandas()
+    # pre_buffer=False: pyarrow's default pre-buffering holds far more than one batch
+    # (about the whole file for a 500 MB table), which defeats streaming
+    pf = pq.ParquetFile(path, pre_buffer=False)
+    try:
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
+            yield batch.to_pandas()
+    finally:
+        pf.close()
 
 
 def _table_columns(path: Path, fmt: str) -> list[str]:
