@@ -42,7 +42,7 @@ try:
 except FileNotFoundError:
     X, y = make_light_curves(60, classes=classes, random_state=0)
     y, groups = np.asarray(y), np.arange(len(y))
-print(dict(zip(*np.unique(y, return_counts=True))))
+print({str(c): int(n) for c, n in zip(*np.unique(y, return_counts=True))})
 cv = StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=0)
 
 # %%
