@@ -556,19 +556,22 @@ def plot_history(
     net: Any,
     ax: Any = None,
     *,
-    keys: Sequence[str] = ("train_loss", "valid_loss"),
+    keys: Sequence[str] | None = None,
 ) -> Any:
     """Plot training and validation loss per epoch from a skorch history.
 
     Parameters
     ----------
-    net : skorch.NeuralNet, Pipeline ending in one, skorch History or list of dict
-        A fitted network (its ``history_`` / ``history`` is read), or the
-        history itself (one dict per epoch).
+    net : estimator, Pipeline ending in one, skorch History or list of dict
+        A fitted network (its ``history_`` / ``history`` is read: skorch nets,
+        :class:`~sklearn_lc.MaskedPretrainer`), or the history itself (one
+        dict per epoch).
     ax : Axes, optional
         Where to draw.
-    keys : sequence of str, default=("train_loss", "valid_loss")
+    keys : sequence of str, optional
         History entries to draw; entries absent from every epoch are skipped.
+        Default: ``("train_loss", "valid_loss")``, or ``("train_rmse",
+        "valid_rmse")`` for a history without losses (a pretrainer's).
 
     Returns
     -------
@@ -584,6 +587,11 @@ def plot_history(
     epochs = list(history)
     if not epochs:
         raise ValueError("the history is empty: fit the network first")
+    if keys is None:
+        seen = set().union(*[set(ep) for ep in epochs])
+        keys = ("train_loss", "valid_loss")
+        if not seen & set(keys) and seen & {"train_rmse", "valid_rmse"}:
+            keys = ("train_rmse", "valid_rmse")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
     drawn = 0
@@ -598,6 +606,6 @@ def plot_history(
         raise ValueError(f"none of {list(keys)} is in the history "
                          f"(has {sorted(set().union(*[set(ep) for ep in epochs]))})")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    ax.set_ylabel("RMSE" if all(k.endswith("rmse") for k in keys) else "loss")
     ax.legend()
     return ax

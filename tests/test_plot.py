@@ -174,3 +174,15 @@ def test_plot_dmdt_freedman_diaconis_channels(crts_small, tmp_path):
     np.testing.assert_allclose(ax.images[0].get_array(), np.moveaxis(img, 0, -1), atol=1e-6)
     with pytest.raises(ValueError, match="3-channel"):
         plot.plot_dmdt(img[:1], channel="rgb")
+
+
+def test_plot_history_of_a_pretraining_record():
+    # MaskedPretrainer.history_ is a list of dicts with RMSEs instead of losses
+    history = [{"epoch": k + 1, "train_rmse": 1.0 / (k + 1), "valid_rmse": 1.2 / (k + 1),
+                "dur": 0.1} for k in range(4)]
+    ax = plot.plot_history(history)
+    assert [line.get_label() for line in ax.lines] == ["train_rmse", "valid_rmse"]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [1.2, 0.6, 0.4, 0.3])
+    assert ax.get_ylabel() == "RMSE"
+    with pytest.raises(ValueError, match="empty"):
+        plot.plot_history([])
