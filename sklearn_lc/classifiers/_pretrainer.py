@@ -339,7 +339,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
                         for k, v in self.reconstruction_.state_dict().items()})
         save_file(tensors, str(stem) + ".safetensors")
         params = {k: v for k, v in self.get_params().items()
-                  if isinstance(v, (int, float, str, bool, type(None)))}
+                  if k != "verbose" and isinstance(v, (int, float, str, bool, type(None)))}
         config = {
             "format": WEIGHTS_FORMAT,
             "kind": "transformer-encoder",
