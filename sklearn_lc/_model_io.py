@@ -166,6 +166,11 @@ MODEL_RECIPES: dict[str, tuple[str, list[tuple[str, dict]]]] = {
         "transformer encoder (TransformerClassifier) on windows of observations (WindowPad)",
         [("WindowPad", {}), ("TransformerClassifier", {})],
     ),
+    "transfer-crts": (
+        "the shipped CRTS-pretrained transformer encoder, frozen, with a new head trained on "
+        "your stars (TransferClassifier on WindowPad windows)",
+        [("WindowPad", {}), ("TransferClassifier", {"source": "crts", "freeze": "encoder"})],
+    ),
 }
 
 

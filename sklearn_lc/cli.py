@@ -403,7 +403,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
     avail = available_models()
     for name, (desc, _) in MODEL_RECIPES.items():
         mark = "" if name in avail else "  [not available in this installation]"
-        _say(f"{name:12s} {desc}{mark}")
+        _say(f"{name:14s} {desc}{mark}")
     return 0
 
 
