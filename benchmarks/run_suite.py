@@ -31,7 +31,11 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.ensemble import RandomForestClassifier, StackingClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+    StackingClassifier,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -129,9 +133,15 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
     def cnn():
         return sklearn_lc.CNNClassifier(lr=1e-3, **deep)
 
+    def hgb():
+        return HistGradientBoostingClassifier(max_iter=60 if quick else 400, learning_rate=0.08,
+                                              class_weight="balanced", random_state=seed)
+
     P = {
         "rf-features": lambda: (make_pipeline(_cols(0, N_FEATURES), rf()), "table"),
         "rf-dmdt": lambda: (make_pipeline(_cols(*img_cols), rf()), "table"),
+        "hgb-features": lambda: (make_pipeline(_cols(0, N_FEATURES), hgb()), "table"),
+        "hgb-all": lambda: (hgb(), "table"),
         "cnn-dmdt": lambda: (make_pipeline(_cols(*img_cols, DMDT_SHAPE), cnn()), "table"),
         "cnn-lstm": lambda: (sklearn_lc.CNNLSTMClassifier(lr=2e-3, **deep), "windows"),
         "transformer-mlp": lambda: (sklearn_lc.TransformerClassifier(
@@ -190,9 +200,16 @@ def run_fold(est, X, y, groups, train, test, seed):
         "confusion": confusion_matrix(y[test], pred, labels=np.unique(y)).tolist(),
         "labels": np.unique(y).tolist(),
         "fit_seconds": fit_s,
+        "test_index": np.asarray(test).tolist(),
         "n_train": int(len(train)),
         "n_test": int(len(test)),
     }
+    if hasattr(est, "predict_proba"):
+        proba = est.predict_proba(Xte)
+        order = np.searchsorted(np.unique(y), np.asarray(est.classes_))
+        full = np.zeros((len(test), len(np.unique(y))))
+        full[:, order] = proba
+        res["proba"] = np.round(full, 6).tolist()
     net = est[-1] if hasattr(est, "steps") else est
     if hasattr(net, "history_"):
         res["history"] = {k: [float(h.get(k, np.nan)) for h in net.history_]
@@ -239,6 +256,31 @@ def run(args) -> dict:
                       f"macro-F1 {res['macro_f1']:.3f} ({res['fit_seconds']:.0f} s)")
                 folds.append(res)
             results[task]["pipelines"][name] = folds
+        for spec in args.votes:
+            members = spec.split("+")
+            got = results[task]["pipelines"]
+            if not all(m in got and got[m] and "proba" in got[m][0] for m in members):
+                continue
+            labels = np.unique(y)
+            folds = []
+            for k in range(len(splits)):
+                proba = np.mean([np.asarray(got[m][k]["proba"]) for m in members], axis=0)
+                test = np.asarray(got[members[0]][k]["test_index"])
+                pred = labels[np.argmax(proba, axis=1)]
+                folds.append({
+                    "accuracy": float(accuracy_score(y[test], pred)),
+                    "macro_f1": float(f1_score(y[test], pred, average="macro")),
+                    "per_class_f1": dict(zip(labels.tolist(), f1_score(
+                        y[test], pred, average=None, labels=labels).tolist())),
+                    "confusion": confusion_matrix(y[test], pred, labels=labels).tolist(),
+                    "labels": labels.tolist(),
+                    "fit_seconds": float(sum(got[m][k]["fit_seconds"] for m in members)),
+                    "n_train": got[members[0]][k]["n_train"],
+                    "n_test": int(len(test)),
+                    "members": {m: {"accuracy": got[m][k]["accuracy"],
+                                    "macro_f1": got[m][k]["macro_f1"]} for m in members},
+                })
+            results[task]["pipelines"][f"vote({spec})"] = folds
     return results
 
 
@@ -306,15 +348,18 @@ def report(results: dict, out: Path, args) -> str:
                   "| F1 | " + " | ".join(
                       f"{np.mean([fo['per_class_f1'][c] for fo in folds]):.2f}"
                       for c in labels) + " |", ""]
-        stack = tres["pipelines"].get("stacking")
-        if stack and "members" in stack[0]:
-            sf1 = np.mean([fo["macro_f1"] for fo in stack])
-            member_f1 = {m: np.mean([fo["members"][m]["macro_f1"] for fo in stack])
-                         for m in stack[0]["members"]}
+        for name, folds_ in tres["pipelines"].items():
+            if not folds_ or "members" not in folds_[0]:
+                continue
+            sf1 = np.mean([fo["macro_f1"] for fo in folds_])
+            member_f1 = {m: np.mean([fo["members"][m]["macro_f1"] for fo in folds_])
+                         for m in folds_[0]["members"]}
             bm = max(member_f1, key=member_f1.get)
             verdict = "beats" if sf1 > member_f1[bm] else "does not beat"
-            lines += [f"Stacking macro-F1 {sf1:.3f} {verdict} its best member "
-                      f"({bm}, {member_f1[bm]:.3f}, refitted inside the stack).", ""]
+            how = ("members refitted inside the stack" if name == "stacking"
+                   else "averaged probabilities of the members' own runs")
+            lines += [f"Ensemble **{name}** (macro-F1 {sf1:.3f}) {verdict} its best member "
+                      f"({bm}, {member_f1[bm]:.3f}; {how}).", ""]
         curves = {n: f[0]["history"] for n, f in tres["pipelines"].items()
                   if f and "history" in f[0]}
         if curves:
@@ -364,8 +409,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smoke run on tiny subsets")
     p.add_argument("--tasks", default="crts7,crts16")
-    p.add_argument("--pipelines", default="rf-features,rf-dmdt,cnn-dmdt,cnn-fdhist,cnn-lstm,"
-                   "transformer-mlp,transformer-lstm,stacking")
+    p.add_argument("--pipelines", default="rf-features,rf-dmdt,hgb-features,hgb-all,cnn-dmdt,"
+                   "cnn-fdhist,cnn-lstm,transformer-mlp,transformer-lstm,stacking")
+    p.add_argument("--votes", default="hgb-all+cnn-dmdt,rf-features+hgb-all+cnn-dmdt",
+                   help="soft-voting ensembles (averaged probabilities of finished members "
+                   "on the same folds), comma-separated, members joined by +")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--max-per-class", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -376,6 +424,7 @@ def main(argv=None):
     args.argv = argv
     args.tasks = args.tasks.split(",")
     args.pipelines = args.pipelines.split(",")
+    args.votes = [v for v in args.votes.split(",") if v]
     if args.quick:
         args.folds = min(args.folds, 2)
     out = Path(args.out)

@@ -19,11 +19,11 @@ def _suite():
 def test_quick_suite_runs_resumes_and_reports(tmp_path, crts):
     suite = _suite()
     args = ["--quick", "--tasks", "crts7", "--pipelines", "rf-features,cnn-dmdt,stacking",
-            "--out", str(tmp_path)]
+            "--votes", "rf-features+cnn-dmdt", "--out", str(tmp_path)]
     suite.main(args)
     res = json.loads((tmp_path / "results.json").read_text())
     pipes = res["crts7"]["pipelines"]
-    assert set(pipes) == {"rf-features", "cnn-dmdt", "stacking"}
+    assert set(pipes) == {"rf-features", "cnn-dmdt", "stacking", "vote(rf-features+cnn-dmdt)"}
     for folds in pipes.values():
         assert len(folds) == 2
         for f in folds:
@@ -36,7 +36,10 @@ def test_quick_suite_runs_resumes_and_reports(tmp_path, crts):
     assert "history" in pipes["cnn-dmdt"][0]
     report = (tmp_path / "report.md").read_text()
     assert "| rf-features |" in report and "Mahabal" in report
-    assert "Stacking macro-F1" in report
+    assert "Ensemble **stacking**" in report
+    assert "Ensemble **vote(rf-features+cnn-dmdt)**" in report
+    vote = res["crts7"]["pipelines"]["vote(rf-features+cnn-dmdt)"]
+    assert len(vote) == 2 and set(vote[0]["members"]) == {"rf-features", "cnn-dmdt"}
     for png in ("crts7_confusion.png", "crts7_learning_curves.png"):
         assert (tmp_path / png).stat().st_size > 5000
     assert (tmp_path / "report.html").read_text().startswith("<html>")
