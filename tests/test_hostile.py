@@ -144,8 +144,17 @@ def test_hostile_arrays(estimator):
     est = clone(estimator).fit(X, y)
     bad = X.copy()
     bad[2].flat[0] = np.nan
+    if est.__sklearn_tags__().input_tags.allow_nan:
+        # documented missing-value handling: finite output, one row per sample
+        proba = est.predict_proba(bad)
+        assert proba.shape[0] == len(bad) and np.all(np.isfinite(proba))
+    else:
+        with pytest.raises(ValueError, match=r"\b2\b"):
+            est.predict(bad)
+    inf = X.copy()
+    inf[2].flat[0] = np.inf
     with pytest.raises(ValueError, match=r"\b2\b"):
-        est.predict(bad)
+        est.predict(inf)
     with pytest.raises((ValueError, TypeError)):
         est.predict(X[:0])
     with pytest.raises((ValueError, TypeError)):

@@ -243,3 +243,21 @@ def test_shipped_weights_load_offline_in_fresh_environment(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip().endswith("ok")
+
+
+def test_feature_mlp_trains_when_a_batch_holds_one_sample():
+    import torch
+
+    from sklearn_lc.nn._feature_mlp import FeatureMLP
+
+    net = FeatureMLP(n_features=4, n_classes=2, hidden=(8,)).train()
+    out = net(torch.randn(1, 4))
+    assert out.shape == (1, 2) and torch.isfinite(out).all()
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(9, 16)).astype(np.float32)
+    y = np.array(["a", "b", "c"] * 3)
+    from sklearn_lc import FeatureMLPClassifier
+
+    clf = FeatureMLPClassifier(batch_size=8, max_epochs=2, validation_fraction=None,
+                               module__hidden=(8,), random_state=0).fit(X, y)
+    assert clf.predict(X).shape == (9,)

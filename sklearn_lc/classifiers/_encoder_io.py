@@ -22,6 +22,7 @@ from ..nn._modules import AstromerEncoder, TransformerNet, masked_mean, sequence
 
 __all__ = [
     "build_encoder",
+    "check_encoder_range",
     "embed_windows",
     "encoder_config",
     "transformer_from_encoder",
@@ -66,6 +67,37 @@ def transformer_from_encoder(encoder: AstromerEncoder, n_classes: int,
     return net
 
 
+#: Largest magnitude range and time baseline the encoder accepts for one star.
+MAX_MAG_RANGE = 1e3
+MAX_TIME_RANGE = 1e7
+
+
+def check_encoder_range(lcs: list) -> None:
+    """Refuse stars whose magnitudes or times are far outside physical ranges.
+
+    The encoder takes magnitudes and days as they are (mean-subtracted, not
+    scaled, as in ASTROMER); values such as 1e30 overflow inside attention.
+
+    Parameters
+    ----------
+    lcs : list of (t, m, err)
+        Canonical light curves.
+
+    Raises
+    ------
+    ValueError
+        Naming the first star whose magnitude range exceeds ``MAX_MAG_RANGE``
+        or whose baseline exceeds ``MAX_TIME_RANGE`` days.
+    """
+    for i, (t, m, _) in enumerate(lcs):
+        if t.size and (np.ptp(m) > MAX_MAG_RANGE or np.ptp(t) > MAX_TIME_RANGE):
+            raise ValueError(
+                f"light curve {i}: magnitudes span {np.ptp(m):.3g} mag and times "
+                f"{np.ptp(t):.3g} d; the encoder expects magnitudes (range below "
+                f"{MAX_MAG_RANGE:g}) and days (baseline below {MAX_TIME_RANGE:g})"
+            )
+
+
 def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
                   device: str = "cpu") -> np.ndarray:
     """Masked mean of the encoder's outputs over the real observations, float32 (n, d)."""
@@ -76,4 +108,9 @@ def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
         for a in range(0, W.shape[0], batch_size):
             x = torch.as_tensor(W[a:a + batch_size], device=device)
             out.append(masked_mean(encoder(x), sequence_mask(x)).cpu().numpy())
-    return np.concatenate(out).astype(np.float32)
+    E = np.concatenate(out).astype(np.float32)
+    bad = ~np.isfinite(E).all(axis=1)
+    if bad.any():
+        raise ValueError(f"light curve {int(np.flatnonzero(bad)[0])}: the encoder's output is "
+                         "not finite for this star")
+    return E

@@ -21,7 +21,7 @@ from .._version import __version__
 from ..nn._pretrain import ReconstructionHead, make_masked_batch, masked_rmse
 from ..transformers._windows import _fill
 from ..utils._validation import check_light_curves
-from ._encoder_io import build_encoder, embed_windows, encoder_config
+from ._encoder_io import build_encoder, check_encoder_range, embed_windows, encoder_config
 
 __all__ = ["MaskedPretrainer"]
 
@@ -214,6 +214,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} is not a multiple of n_heads={self.n_heads}")
         lcs = check_light_curves(X, min_points=2)
+        check_encoder_range(lcs)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(2**31 - 1))
         # torch's global RNG is seeded inside a fork: the caller's state is left as it was
@@ -294,6 +295,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "encoder_")
         lcs = check_light_curves(X)
+        check_encoder_range(lcs)
         W = _windows(lcs, self.window, None)
         return embed_windows(self.encoder_, W, self.batch_size, self.device)
 
@@ -306,6 +308,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         """Return minus the masked RMSE on the first windows of ``X`` (seeded masks)."""
         check_is_fitted(self, "encoder_")
         lcs = check_light_curves(X, min_points=2)
+        check_encoder_range(lcs)
         W = _windows(lcs, self.window, None)
         return -self._evaluate(self.encoder_, self.reconstruction_, W, 12345)
 

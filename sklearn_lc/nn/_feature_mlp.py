@@ -17,6 +17,23 @@ from torch import nn
 __all__ = ["FeatureMLP"]
 
 
+class _BatchNorm1d(nn.BatchNorm1d):
+    """Batch norm that uses its running statistics for a one-sample batch.
+
+    A lone sample has no batch variance; torch raises on it in training mode.
+    The last mini-batch of an epoch can hold one sample, so such a batch is
+    normalised with the running statistics (and does not update them).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        if self.training and x.shape[0] == 1:
+            return nn.functional.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias,
+                training=False, eps=self.eps,
+            )
+        return super().forward(x)
+
+
 class FeatureMLP(nn.Module):
     """MLP on tabular light-curve features with built-in standardisation.
 
@@ -55,7 +72,7 @@ class FeatureMLP(nn.Module):
         layers: list[nn.Module] = []
         width = n_features
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, h), _BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
             width = h
         self.encoder = nn.Sequential(*layers)
         self.head = nn.Sequential()

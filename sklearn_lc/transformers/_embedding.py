@@ -117,11 +117,13 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         -------
         E : ndarray of shape (n_stars, d_model), float32
         """
-        from ..classifiers._encoder_io import embed_windows
+        from ..classifiers._encoder_io import check_encoder_range, embed_windows
         from ._windows import WindowPad
 
         check_is_fitted(self, "encoder_")
-        W = WindowPad(window=self.window, strategy=self.strategy).fit_transform(X)
+        lcs = check_light_curves(X)
+        check_encoder_range(lcs)
+        W = WindowPad(window=self.window, strategy=self.strategy).fit_transform(lcs)
         E = embed_windows(self.encoder_, W, self.batch_size, self.device)
         return E.reshape(W.shape[0], self.n_features_out_)
 
