@@ -376,6 +376,8 @@ def report(results: dict, out: Path, args) -> str:
             plt.close(fig)
             lines += ["Learning curves (fold 0):", "",
                       f"![learning curves]({task}_learning_curves.png)", ""]
+    core = [line for line in lines if not line.startswith("![")]
+    (out / "suite_summary.md").write_text("\n".join(core[:1] + ["", *core[2:]]) + "\n")
     for extra in ("dmdt_speed.md", "features_speed.md", "transfer.md", "deep.md"):
         p = HERE / "results" / extra
         if p.exists():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import os
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -237,6 +238,15 @@ def write_benchmarks() -> Path:
     lines = []
     if not results:
         lines += ["No benchmark results are committed yet.", ""]
+    suite = ROOT / "benchmarks" / "results" / "suite"
+    if (suite / "suite_summary.md").is_file():
+        lines += [".. include:: ../benchmarks/results/suite/suite_summary.md",
+                  "   :parser: myst_parser.sphinx_", ""]
+        for png in sorted(suite.glob("*.png")):
+            target = HERE / "generated" / f"suite_{png.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(png, target)
+            lines += [f".. image:: /generated/suite_{png.name}", "   :width: 600px", ""]
     for md in results:
         lines += [f".. include:: ../benchmarks/results/{md.name}",
                   "   :parser: myst_parser.sphinx_", ""]
