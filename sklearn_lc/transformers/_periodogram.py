@@ -48,6 +48,19 @@ _S2 = 2.6  # kernel variance (grid cells^2): aliasing and truncation errors both
 _SIGMA = 1.25  # grid oversampling relative to the highest frequency index
 
 
+def _fft_length(n: int) -> int:
+    """A fast real-FFT length >= ``n``, with at least ten factors of two.
+
+    ``scipy.fft.next_fast_len`` may return a length with only odd factors
+    (3^5 * 5^5 for a CRTS grid), whose real FFT is ~1.7 times slower than a
+    slightly longer length rich in twos; a longer grid only lowers the
+    gridding error.
+    """
+    if n <= 4096:
+        return scipy.fft.next_fast_len(n, real=True)
+    return scipy.fft.next_fast_len(-(-n // 1024)) * 1024
+
+
 def ls_grid(
     t: np.ndarray, min_period: float = 0.03, ofac: float = 3.0, hifac_min: int = 100
 ) -> tuple[float, int]:
@@ -292,7 +305,7 @@ def ls_best_frequency(
         ks = np.arange(1, n_freq + 1)
     else:
         K = n_freq
-        L = scipy.fft.next_fast_len(int(2 * _SIGMA * K) + 2, real=True)
+        L = _fft_length(int(2 * _SIGMA * K) + 2)
         u = ts * df
         pos1 = (u - np.floor(u)) * L
         u2 = 2.0 * u
