@@ -240,7 +240,7 @@ def run(args) -> dict:
         print(f"== task {task}")
         source, lcs, index, y, groups = load_task(task, args.quick, args.max_per_class,
                                                   args.seed)
-        reps = representations(source, lcs, index, out, args.n_jobs)
+        reps = None if args.report_only else representations(source, lcs, index, out, args.n_jobs)
         pipes = build_pipelines(args.quick, args.seed, args.n_jobs)
         cv = StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.seed)
         splits = list(cv.split(np.zeros(len(y)), y, groups))
@@ -255,6 +255,8 @@ def run(args) -> dict:
                 if path.exists() and not args.force:
                     folds.append(json.loads(path.read_text()))
                     continue
+                if args.report_only:
+                    break
                 est, kind = pipes[name]()
                 res = run_fold(clone(est), reps[kind], y, groups, train, test, args.seed)
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -262,6 +264,9 @@ def run(args) -> dict:
                 print(f"  {name} fold {k}: acc {res['accuracy']:.3f} "
                       f"macro-F1 {res['macro_f1']:.3f} ({res['fit_seconds']:.0f} s)")
                 folds.append(res)
+            if args.report_only and len(folds) < len(splits):
+                print(f"  {name}: {len(folds)} of {len(splits)} folds finished, left out")
+                continue
             results[task]["pipelines"][name] = folds
         for spec in args.votes:
             members = spec.split("+")
@@ -428,6 +433,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--force", action="store_true", help="recompute finished folds")
+    p.add_argument("--report-only", action="store_true",
+                   help="compute nothing: report the pipelines whose folds are all finished")
     p.add_argument("--out", default=str(HERE / "results" / "suite"))
     args = p.parse_args(argv)
     args.argv = argv

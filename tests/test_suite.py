@@ -51,3 +51,15 @@ def test_quick_suite_runs_resumes_and_reports(tmp_path, crts):
     suite.main(args)
     res2 = json.loads((tmp_path / "results.json").read_text())
     assert res2["crts7"]["pipelines"]["rf-features"][0]["accuracy"] == pytest.approx(0.123456)
+
+
+def test_report_only_computes_nothing(tmp_path, crts):
+    suite = _suite()
+    suite.main(["--quick", "--tasks", "crts7", "--pipelines", "rf-features", "--votes", "",
+                "--out", str(tmp_path)])
+    (tmp_path / "runs" / "crts7" / "rf-features" / "fold1.json").unlink()
+    suite.main(["--quick", "--report-only", "--tasks", "crts7", "--pipelines", "rf-features",
+                "--votes", "", "--out", str(tmp_path)])
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert res["crts7"]["pipelines"] == {}
+    assert not (tmp_path / "runs" / "crts7" / "rf-features" / "fold1.json").exists()
