@@ -49,7 +49,7 @@ _SIGMA = 1.25  # grid oversampling relative to the highest frequency index
 
 
 def _fft_length(n: int) -> int:
-    """A fast real-FFT length >= ``n``, with at least ten factors of two.
+    """Return a fast real-FFT length >= ``n`` with at least ten factors of two.
 
     ``scipy.fft.next_fast_len`` may return a length with only odd factors
     (3^5 * 5^5 for a CRTS grid), whose real FFT is ~1.7 times slower than a
