@@ -10,42 +10,7 @@ import numpy as np
 from ..nn._base import BaseLCNet
 from ..nn._feature_mlp import FeatureMLP
 
-__all__ = ["FeatureMLPClassifier", "check_features"]
-
-
-def check_features(est: Any, X: Any, reset: bool = False) -> Any:
-    """Validate a 2-D feature array for a network estimator; cast to float32.
-
-    NaN is allowed (the network replaces it by the mean after scaling);
-    skorch Datasets and tensors pass through.
-    """
-    import torch
-    from skorch.utils import is_dataset
-
-    if is_dataset(X):
-        return X
-    if isinstance(X, torch.Tensor):
-        return X.float()
-    try:
-        X = np.asarray(X, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{type(est).__name__} takes a numeric feature array, got "
-                        f"{type(X).__name__}: {exc}") from exc
-    if X.ndim != 2:
-        raise ValueError(f"{type(est).__name__} expects features (n, n_features), e.g. from "
-                         f"FeatureExtractor; got an array of shape {X.shape}")
-    bad = np.isinf(X).any(axis=1)
-    if bad.any():
-        raise ValueError(f"{type(est).__name__}: sample {int(np.flatnonzero(bad)[0])} has "
-                         "infinite values")
-    if reset:
-        est.input_shape_ = (int(X.shape[1]),)
-    else:
-        shape = getattr(est, "input_shape_", None)
-        if shape is not None and X.shape[1] != shape[0]:
-            raise ValueError(f"{type(est).__name__} was fitted on {shape[0]} features, "
-                             f"got {X.shape[1]}")
-    return X
+__all__ = ["FeatureMLPClassifier"]
 
 
 class FeatureMLPClassifier(BaseLCNet):
@@ -101,9 +66,6 @@ restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
     _default_module_params = {"hidden": (64, 128, 256), "dropout": 0.1}
     _input_kind = "features"
 
-    def _check_X(self, X: Any, reset: bool = False) -> Any:
-        return check_features(self, X, reset)
-
     def _inferred_module_params(self) -> dict:
         out = super()._inferred_module_params()
         shape = getattr(self, "input_shape_", None)
@@ -128,7 +90,7 @@ restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
         self : FeatureMLPClassifier
             The fitted classifier.
         """
-        Xa = check_features(self, X, reset=False).astype(np.float64)
+        Xa = self._check_X(X, reset=False).astype(np.float64)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
             mean = np.nanmean(Xa, axis=0)

@@ -16,7 +16,6 @@ from ..nn._base import BaseLCNet
 from ..nn._feature_mlp import FeatureMLP
 from ..nn._modules import AstromerEncoder
 from ._encoder_io import transformer_from_encoder
-from ._feature_mlp import check_features
 
 __all__ = ["TransferClassifier", "load_source_encoder", "load_source_module", "save_weights"]
 
@@ -338,11 +337,6 @@ class TransferClassifier(BaseLCNet):
         return type(self)(source=source, **new)
 
     # -------------------------------------------------------------------- data
-    def _check_X(self, X: Any, reset: bool = False) -> Any:
-        if self._input_kind == "features":
-            return check_features(self, X, reset)
-        return super()._check_X(X, reset)
-
     def fit(self, X: Any, y: Any, **fit_params: Any) -> TransferClassifier:
         """Copy the source network and fine-tune it on ``X``, ``y``.
 

@@ -127,7 +127,8 @@ class BaseLCNet(NeuralNetClassifier):
     """skorch classifier base of the deep light-curve models (not used directly).
 
     Subclasses set ``_default_module`` (the torch module class),
-    ``_input_kind`` (``"image"`` for ``(n, C, H, W)`` or ``"sequence"`` for
+    ``_input_kind`` (``"image"`` for ``(n, C, H, W)``, ``"features"`` for
+    ``(n, n_features)`` or ``"sequence"`` for
     WindowPad windows ``(n, L, 4)``) and optionally
     ``_default_module_params`` (module defaults of the estimator, overridden
     by ``module__*`` parameters).
@@ -383,35 +384,47 @@ class BaseLCNet(NeuralNetClassifier):
             return X
         if isinstance(X, torch.Tensor):
             return X.float()
+        name = type(self).__name__
+        kind = self._input_kind
         try:
             X = np.asarray(X, dtype=np.float32)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"{type(self).__name__} takes a numeric array, got "
+            what = "feature array" if kind == "features" else "array"
+            raise TypeError(f"{name} takes a numeric {what}, got "
                             f"{type(X).__name__}: {exc}") from exc
-        ndim = 4 if self._input_kind == "image" else 3
+        ndim = {"image": 4, "sequence": 3, "features": 2}[kind]
         if X.ndim != ndim:
+            if kind == "features":
+                raise ValueError(f"{name} expects features (n, n_features), e.g. from "
+                                 f"FeatureExtractor; got an array of shape {X.shape}")
             what = "images (n, C, H, W)" if ndim == 4 else "windows (n, L, C) from WindowPad"
-            raise ValueError(f"{type(self).__name__} expects {what}; got an array of shape "
-                             f"{X.shape}")
-        if self._input_kind == "sequence":
+            raise ValueError(f"{name} expects {what}; got an array of shape {X.shape}")
+        if kind == "sequence":
             if X.shape[2] != 4:
-                raise ValueError(f"{type(self).__name__} expects WindowPad windows with 4 "
+                raise ValueError(f"{name} expects WindowPad windows with 4 "
                                  f"channels (time, mag, err, mask); got {X.shape[2]}")
             real = X[..., 3] > 0.5
             bad = ~np.all(np.isfinite(X) | ~real[..., None], axis=(1, 2))
             X = np.where(real[..., None], X, np.float32(0.0))
+        elif kind == "features":
+            # NaN is a missing feature (the network imputes the source mean); inf is refused
+            bad = np.isinf(X).any(axis=1)
+            if bad.any():
+                raise ValueError(f"{name}: sample {int(np.flatnonzero(bad)[0])} has "
+                                 "infinite values")
         else:
             bad = ~np.all(np.isfinite(X), axis=tuple(range(1, X.ndim)))
         if bad.any():
-            raise ValueError(f"{type(self).__name__}: sample {int(np.flatnonzero(bad)[0])} "
+            raise ValueError(f"{name}: sample {int(np.flatnonzero(bad)[0])} "
                              "has non-finite values")
         if reset:
             self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         else:
             shape = getattr(self, "input_shape_", None)
-            axis = 0 if self._input_kind == "image" else 1
+            axis = 0 if kind in ("image", "features") else 1
+            unit = "features" if kind == "features" else "channels"
             if shape is not None and X.shape[1 + axis] != shape[axis]:
-                raise ValueError(f"{type(self).__name__} was fitted on {shape[axis]} channels, "
+                raise ValueError(f"{name} was fitted on {shape[axis]} {unit}, "
                                  f"got {X.shape[1 + axis]}")
         return X
 
