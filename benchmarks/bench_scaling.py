@@ -52,15 +52,16 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
-#: name -> (description, largest n run by default: FeatureExtractor is ~100 ms a curve,
-#: FreedmanDiaconisHist ~5 ms, the reference ~2.5 ms; the others go to the largest size)
+#: name -> (description, largest n run by default: FeatureExtractor is ~10 ms a curve with
+#: pyFFTW (1M curves would be ~3 h of one core), FreedmanDiaconisHist ~5 ms, the reference
+#: ~2.5 ms; the others go to the largest size)
 TRANSFORMERS = {
     "DmDtImage": ("DmDtImage() (Mahabal edges, 'mahabal' normalisation)", None),
     "DmDtImage_counts": ("DmDtImage(normalize=None): raw counts", 100_000),
     "lightcurve_DmDt": ("reference: light-curve DmDt.points_many, same edges, n_jobs=1", 100_000),
     "FreedmanDiaconisHist": ("FreedmanDiaconisHist() fitted on the first chunk", 10_000),
     "WindowPad": ("WindowPad(window=200)", None),
-    "FeatureExtractor": ("FeatureExtractor() (16 UPSILoN features, period search)", 1000),
+    "FeatureExtractor": ("FeatureExtractor() (16 UPSILoN features, period search)", 100_000),
 }
 
 
@@ -137,7 +138,15 @@ def child_transform(name: str, n: int, chunk: int, n_points: int, seed: int) -> 
         "whole_output_mb": n * int(np.prod(row.shape[1:], dtype=np.int64))
         * row.dtype.itemsize / 2**20,
         "checksum": checksum,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "fft_backend": _fft_backend(),
     }
+
+
+def _fft_backend() -> str:
+    from sklearn_lc.transformers._periodogram import fft_backend
+
+    return fft_backend()
 
 
 def write_parquet(path: Path, n: int, chunk: int, n_points: int, seed: int) -> None:
@@ -204,7 +213,10 @@ def _md(results: list[dict], meta: dict) -> str:
         "`ru_maxrss`; *base* is after imports and a one-chunk warm-up. The machine "
         "(2 cores) was **shared with other sessions**: absolute times are noisy; compare "
         "rows of one run. `benchmarks/bench_scaling.py`, "
-        f"{meta['date']}, Python {meta['python']}.",
+        + (f"{meta['date']}" if meta.get("first_date", meta["date"]) == meta["date"]
+           else f"{meta['first_date']}, rows re-run with `--only ... --append` on {meta['date']} "
+           "(each row's date is in the JSON)")
+        + f", Python {meta['python']}.",
         "",
         "| transformer | n | seconds | curves/s | base RSS MB | peak RSS MB | whole output MB |",
         "|---|---|---|---|---|---|---|",
@@ -283,11 +295,16 @@ def main() -> None:
     if a.quick:
         a.sizes, a.chunk, a.io_sizes = [2000], 1000, [2000]
     names = a.only or list(TRANSFORMERS)
-    results, skipped = [], []
+    results, skipped, first_date = [], [], None
     if a.append and (a.out / "scaling.json").is_file():
         old = json.loads((a.out / "scaling.json").read_text())
         results, skipped = old["results"], old["meta"].get("skipped", [])
-        skipped = [s for s in skipped if not any(f"n={n:,} " in s for n in a.sizes)]
+        first_date = old["meta"].get("first_date", old["meta"]["date"])
+        # the transformers run now replace their old rows and skip notes
+        results = [r for r in results if r["kind"] != "transform" or r["name"] not in names]
+        skipped = [s for s in skipped
+                   if not (s.split(" at n=")[0] in names
+                           and any(f"n={n:,} " in s for n in a.sizes))]
         if a.io_sizes:  # re-measured: replace the old reader rows
             results = [r for r in results if r["kind"] != "io"]
             skipped = [s for s in skipped if not s.startswith("read_")]
@@ -308,7 +325,7 @@ def main() -> None:
             print(f"  {r['curves_per_s']:,.0f} curves/s, peak RSS {r['rss_peak_mb']:.0f} MB "
                   f"(base {r['rss_base_mb']:.0f})", flush=True)
             results.append(r)
-            _write(a.out, results, skipped, a)
+            _write(a.out, results, skipped, a, first_date)
     for name in names:  # FeatureExtractor at its cap, so it has at least one row
         cap = TRANSFORMERS[name][1]
         if cap is not None and a.sizes and all(n > cap for n in a.sizes) and not a.append:
@@ -316,7 +333,7 @@ def main() -> None:
                         str(a.seed)], a.timeout)
             if r is not None:
                 results.append(r)
-                _write(a.out, results, skipped, a)
+                _write(a.out, results, skipped, a, first_date)
     with tempfile.TemporaryDirectory() as tmp:
         for n in a.io_sizes:
             path = Path(tmp) / f"long_{n}.parquet"
@@ -330,13 +347,15 @@ def main() -> None:
                 print(f"  {mode}: {r['curves_per_s']:,.0f} stars/s, peak RSS "
                       f"{r['rss_peak_mb']:.0f} MB", flush=True)
                 results.append(r)
-                _write(a.out, results, skipped, a)
-    _write(a.out, results, skipped, a)
+                _write(a.out, results, skipped, a, first_date)
+    _write(a.out, results, skipped, a, first_date)
     print((a.out / "scaling.md").read_text())
 
 
-def _write(out: Path, results: list, skipped: list, a: argparse.Namespace) -> None:
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+def _write(out: Path, results: list, skipped: list, a: argparse.Namespace,
+           first_date: str | None = None) -> None:
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    meta = {"date": now, "first_date": first_date or now,
             "python": platform.python_version(), "machine": platform.machine(),
             "cpus": os.cpu_count(), "chunk": a.chunk, "points": a.points,
             "shared_machine": True, "skipped": skipped}
