@@ -114,3 +114,24 @@ def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
         raise ValueError(f"light curve {int(np.flatnonzero(bad)[0])}: the encoder's output is "
                          "not finite for this star")
     return E
+
+
+def embed_light_curves(encoder: nn.Module, X, window: int, batch_size: int,
+                       device: str = "cpu", strategy: str = "first") -> np.ndarray:
+    """Embed light curves: validate, check ranges, one window per star, masked-mean embedding.
+
+    The path shared by :class:`~sklearn_lc.EncoderEmbedding` and
+    :meth:`MaskedPretrainer.transform <sklearn_lc.MaskedPretrainer.transform>`:
+    :func:`~sklearn_lc.utils.check_light_curves`, :func:`check_encoder_range`,
+    a :class:`~sklearn_lc.WindowPad` window (``strategy`` "first", "last" or
+    "subsample"), then :func:`embed_windows`. Returns float32 ``(n_stars, d_model)``.
+    """
+    from ..transformers._windows import WindowPad
+    from ..utils._validation import check_light_curves
+
+    if strategy == "random":
+        raise ValueError("embed_light_curves needs a deterministic strategy, not 'random'")
+    lcs = check_light_curves(X)
+    check_encoder_range(lcs)
+    W = WindowPad(window=window, strategy=strategy).fit_transform(lcs)
+    return embed_windows(encoder, W, batch_size, device)

@@ -21,7 +21,12 @@ from .._version import __version__
 from ..nn._pretrain import ReconstructionHead, make_masked_batch, masked_rmse
 from ..transformers._windows import _fill
 from ..utils._validation import check_light_curves
-from ._encoder_io import build_encoder, check_encoder_range, embed_windows, encoder_config
+from ._encoder_io import (
+    build_encoder,
+    check_encoder_range,
+    embed_light_curves,
+    encoder_config,
+)
 
 __all__ = ["MaskedPretrainer"]
 
@@ -294,10 +299,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         E : ndarray of shape (n_stars, d_model), float32
         """
         check_is_fitted(self, "encoder_")
-        lcs = check_light_curves(X)
-        check_encoder_range(lcs)
-        W = _windows(lcs, self.window, None)
-        return embed_windows(self.encoder_, W, self.batch_size, self.device)
+        return embed_light_curves(self.encoder_, X, self.window, self.batch_size, self.device)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Return ``emb_0 ... emb_{d_model-1}``."""

@@ -117,15 +117,12 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         -------
         E : ndarray of shape (n_stars, d_model), float32
         """
-        from ..classifiers._encoder_io import check_encoder_range, embed_windows
-        from ._windows import WindowPad
+        from ..classifiers._encoder_io import embed_light_curves
 
         check_is_fitted(self, "encoder_")
-        lcs = check_light_curves(X)
-        check_encoder_range(lcs)
-        W = WindowPad(window=self.window, strategy=self.strategy).fit_transform(lcs)
-        E = embed_windows(self.encoder_, W, self.batch_size, self.device)
-        return E.reshape(W.shape[0], self.n_features_out_)
+        return embed_light_curves(
+            self.encoder_, X, self.window, self.batch_size, self.device, self.strategy
+        )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Return ``emb_0 ... emb_{d_model-1}``.
