@@ -258,6 +258,17 @@ def _md(results: list[dict], meta: dict) -> str:
               "mostly torch imported by `sklearn_lc`). FreedmanDiaconisHist needs ~800 MB "
               "above base for a 5000-curve chunk (its `(n, 3, H, W)` output and "
               "intermediates); use smaller chunks with it."]
+    fe = sorted((r for r in results if r["kind"] == "transform"
+                 and r["name"] == "FeatureExtractor"), key=lambda r: r["n"])
+    if len(fe) >= 2:
+        a, b = fe[0], fe[-1]
+        lines += ["", f"FeatureExtractor ({b.get('fft_backend', 'scipy')} FFTs): "
+                  f"{a['curves_per_s']:,.0f} curves/s at n={a['n']:,} and "
+                  f"{b['curves_per_s']:,.0f} at n={b['n']:,}, so time per curve changed by "
+                  f"x{a['curves_per_s'] / b['curves_per_s']:.2f} over x{b['n'] / a['n']:.0f} "
+                  f"curves (1.00 is linear); peak RSS {a['rss_peak_mb']:.0f} MB -> "
+                  f"{b['rss_peak_mb']:.0f} MB. At that rate 1M curves take "
+                  f"{1e6 / b['curves_per_s'] / 3600:.1f} h of one core, hence the cap."]
     skipped = meta.get("skipped") or []
     if skipped:
         lines += ["", "Not run: " + "; ".join(skipped) + "."]
