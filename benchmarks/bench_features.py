@@ -275,7 +275,7 @@ def main() -> None:
         "",
         "| method | ms / curve | curves / s | FeatureExtractor speed-up |",
         "|---|---|---|---|",
-        f"| sklearn_lc FeatureExtractor, pyFFTW (16 features, n_jobs=1) | "
+        f"| sklearn_lc FeatureExtractor, {speed['fft_backend']} (16 features, n_jobs=1) | "
         f"{ms['sklearn_lc']:.1f} | {1e3 / ms['sklearn_lc']:.1f} | 1 |",
         f"| sklearn_lc FeatureExtractor, scipy.fft | {ms['sklearn_lc_scipy']:.1f} | "
         f"{1e3 / ms['sklearn_lc_scipy']:.1f} | |",

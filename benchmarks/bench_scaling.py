@@ -311,8 +311,9 @@ def main() -> None:
         old = json.loads((a.out / "scaling.json").read_text())
         results, skipped = old["results"], old["meta"].get("skipped", [])
         first_date = old["meta"].get("first_date", old["meta"]["date"])
-        # the transformers run now replace their old rows and skip notes
-        results = [r for r in results if r["kind"] != "transform" or r["name"] not in names]
+        # the (transformer, n) pairs run now replace their old rows and skip notes
+        results = [r for r in results if r["kind"] != "transform"
+                   or not (r["name"] in names and r["n"] in a.sizes)]
         skipped = [s for s in skipped
                    if not (s.split(" at n=")[0] in names
                            and any(f"n={n:,} " in s for n in a.sizes))]
