@@ -14,7 +14,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lc import FeatureExtractor
-from sklearn_lc.transformers import FEATURE_NAMES
+from sklearn_lc.transformers import FEATURE_NAMES, SECOND_PERIOD_NAMES
 from sklearn_lc.transformers._features import MIN_POINTS
 from sklearn_lc.transformers._periodogram import ls_best_frequency
 
@@ -304,3 +304,60 @@ def test_pipeline_and_grid_search_on_crts(crts_small):
     assert grid.best_params_["featureextractor__min_period"] in (0.03, 0.2)
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
     assert grid.best_score_ > 0.4  # 4 balanced classes: chance is 0.25
+
+
+# ---------------------------------------------------------------- second period
+
+
+def _double_mode(p0=0.55, ratio=0.7445, n=400, seed=0):
+    """RRd-like star: fundamental and first overtone, survey-like cadence."""
+    rng = np.random.RandomState(seed)
+    t = np.sort(rng.uniform(0.0, 2500.0, n))
+    p1 = p0 * ratio
+    m = (15.0 + 0.30 * np.sin(2 * np.pi * t / p1) + 0.20 * np.sin(2 * np.pi * t / p0 + 1.0)
+         + rng.normal(0.0, 0.03, n))
+    return t, m, np.full(n, 0.03), p0, p1
+
+
+def test_second_period_recovers_both_modes_of_a_double_mode_star():
+    t, m, e, p0, p1 = _double_mode()
+    fe = FeatureExtractor(second_period=True)
+    F = fe.fit_transform([(t, m, e)])[0]
+    names = fe.get_feature_names_out().tolist()
+    assert names == list(FEATURE_NAMES) + list(SECOND_PERIOD_NAMES)
+    col = dict(zip(names, F))
+    # the stronger overtone first, the fundamental after prewhitening
+    assert abs(col["period"] - p1) / p1 < 1e-3
+    assert abs(col["period2"] - p0) / p0 < 1e-3
+    assert abs(col["period_ratio"] - 0.7445) < 1e-3
+    assert 0.3 < col["period_power"] <= 1.0 and 0.3 < col["period2_power"] <= 1.0
+    # a single-mode star: the residuals are noise, far below the magnitudes' spread
+    rng = np.random.RandomState(1)
+    m1 = 15.0 + 0.3 * np.sin(2 * np.pi * t / p1) + rng.normal(0.0, 0.03, len(t))
+    G = dict(zip(names, fe.transform([(t, m1, e)])[0]))
+    assert G["residual_ratio"] < 0.2 < col["residual_ratio"]
+    assert G["period2_power"] < 0.1 < col["period2_power"]
+    assert G["period_power"] > col["period_power"]  # one sinusoid explains more of it
+
+
+def test_second_period_leaves_the_16_unchanged_and_is_batch_exact(test_curves):
+    F16 = FeatureExtractor().fit_transform(test_curves)
+    fe = FeatureExtractor(second_period=True, n_jobs=2)
+    F = fe.fit_transform(test_curves)
+    assert F.shape == (len(test_curves), 16 + len(SECOND_PERIOD_NAMES)) and F.dtype == np.float32
+    np.testing.assert_array_equal(F[:, :16], F16)
+    assert np.all(np.isfinite(F))
+    for i in (0, len(test_curves) - 1):
+        np.testing.assert_array_equal(FeatureExtractor(second_period=True).transform(
+            [test_curves[i]])[0], F[i])
+    with_feets = FeatureExtractor(second_period=True, extra_features=["Q31"])
+    assert with_feets.get_feature_names_out()[-1] == "feets_Q31"
+    assert with_feets.fit_transform(test_curves[:2]).shape == (2, 22)
+
+
+@pytest.mark.parametrize("name", ["constant", "zero_baseline", "min_points", "huge_mag"])
+def test_second_period_degenerate_inputs(name):
+    F = FeatureExtractor(second_period=True).fit_transform([DEGENERATE[name]])[0]
+    assert np.all(np.isfinite(F))
+    if name in ("constant", "zero_baseline"):  # no period: documented zeros
+        np.testing.assert_array_equal(F[16:], 0.0)

