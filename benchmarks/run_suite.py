@@ -56,7 +56,8 @@ PUBLISHED = {
     ],
     "crts16": [("RF on ~28 statistics + fine periodogram (PERFORMANCE.md)", 0.80, 0.56)],
 }
-N_FEATURES = 16
+N_FEATURES = 16  # the UPSILoN features
+N_SECOND = 5  # FeatureExtractor(second_period=True)'s extra columns, after the 16
 DMDT_SHAPE = (1, 22, 23)
 
 
@@ -106,16 +107,22 @@ def cached(out: Path, key: str, fn):
 
 # ------------------------------------------------------------------------ pipelines
 
-def _cols(start: int, stop: int, shape: tuple | None = None):
+def _cols(start: int, stop: int, shape: tuple | None = None, *more: tuple[int, int]):
+    """Columns ``start:stop`` (and the further ``(start, stop)`` ranges), reshaped."""
+    idx = np.concatenate([np.arange(a, b) for a, b in ((start, stop),) + more])
+
     def take(X):
-        part = np.asarray(X)[:, start:stop]
+        part = np.asarray(X)[:, idx]
         return part.reshape((len(part),) + shape) if shape else part
 
     return FunctionTransformer(take)
 
 
 def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
-    """Pipelines over the cached representation ``[features | flat dm-dt image]``.
+    """Pipelines over the cached representation ``[features | second period | flat dm-dt]``.
+
+    ``features`` are the 16 UPSILoN columns, ``second period`` the 5 columns of
+    ``FeatureExtractor(second_period=True)``; pipelines named ``*-p2`` use them.
 
     Each factory returns ``(estimator, input)``: ``input`` names which cached
     array the estimator reads ("table" = features and flat image side by side,
@@ -124,7 +131,8 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
     epochs = 2 if quick else 40
     deep = dict(max_epochs=epochs, random_state=seed, class_weight="balanced",
                 lr_schedule="plateau", patience=6, batch_size=128)
-    img_cols = (N_FEATURES, N_FEATURES + int(np.prod(DMDT_SHAPE)))
+    n_tab = N_FEATURES + N_SECOND
+    img_cols = (n_tab, n_tab + int(np.prod(DMDT_SHAPE)))
 
     def rf():
         return RandomForestClassifier(n_estimators=100 if quick else 500, n_jobs=n_jobs,
@@ -146,7 +154,11 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
         "rf-features": lambda: (make_pipeline(_cols(0, N_FEATURES), rf()), "table"),
         "rf-dmdt": lambda: (make_pipeline(_cols(*img_cols), rf()), "table"),
         "hgb-features": lambda: (make_pipeline(_cols(0, N_FEATURES), hgb()), "table"),
-        "hgb-all": lambda: (hgb(), "table"),
+        "hgb-all": lambda: (make_pipeline(_cols(0, N_FEATURES, None, img_cols), hgb()),
+                            "table"),
+        "rf-features-p2": lambda: (make_pipeline(_cols(0, n_tab), rf()), "table"),
+        "hgb-features-p2": lambda: (make_pipeline(_cols(0, n_tab), hgb()), "table"),
+        "hgb-all-p2": lambda: (hgb(), "table"),
         "cnn-dmdt": lambda: (make_pipeline(_cols(*img_cols, DMDT_SHAPE),
                                            FunctionTransformer(np.sqrt), cnn()), "table"),
         "cnn-lstm": lambda: (sklearn_lc.CNNLSTMClassifier(lr=2e-3, **deep), "windows"),
@@ -174,8 +186,8 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
 
 def representations(source, lcs, index, out, n_jobs):
     """Return the per-star representations of ``lcs`` (cached), rows ``index``."""
-    feats = cached(out, f"{source}-features",
-                   lambda: sklearn_lc.FeatureExtractor(n_jobs=n_jobs).fit_transform(lcs))
+    feats = cached(out, f"{source}-features-p2", lambda: sklearn_lc.FeatureExtractor(
+        second_period=True, n_jobs=n_jobs).fit_transform(lcs))
     dmdt = cached(out, f"{source}-dmdt", lambda: sklearn_lc.DmDtImage(
         normalize="mahabal", flatten=True, n_jobs=n_jobs).fit_transform(lcs) / 255.0)
     windows = cached(out, f"{source}-windows", lambda: sklearn_lc.WindowPad(
@@ -423,9 +435,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smoke run on tiny subsets")
     p.add_argument("--tasks", default="crts7,crts16")
-    p.add_argument("--pipelines", default="rf-features,rf-dmdt,hgb-features,hgb-all,cnn-dmdt,"
+    p.add_argument("--pipelines", default="rf-features,rf-dmdt,hgb-features,hgb-all,"
+                   "rf-features-p2,hgb-features-p2,hgb-all-p2,cnn-dmdt,"
                    "cnn-fdhist,cnn-lstm,transformer-mlp,transformer-lstm,stacking")
-    p.add_argument("--votes", default="hgb-all+cnn-dmdt,rf-features+hgb-all+cnn-dmdt",
+    p.add_argument("--votes", default="hgb-all+cnn-dmdt,rf-features+hgb-all+cnn-dmdt,"
+                   "hgb-all-p2+cnn-dmdt",
                    help="soft-voting ensembles (averaged probabilities of finished members "
                    "on the same folds), comma-separated, members joined by +")
     p.add_argument("--folds", type=int, default=5)

@@ -30,10 +30,11 @@ __all__ = [
 
 
 def build_encoder(d_model: int, n_heads: int, n_blocks: int, dim_feedforward: int | None = None,
-                  dropout: float = 0.1, base: float = 1000.0) -> AstromerEncoder:
+                  dropout: float = 0.1, base: float = 1000.0,
+                  attention_dropout: float = 0.0) -> AstromerEncoder:
     """Build a fresh encoder (the one of ``TransformerClassifier``)."""
     return AstromerEncoder(int(d_model), int(n_heads), int(n_blocks), dim_feedforward,
-                           float(dropout), float(base))
+                           float(dropout), float(base), float(attention_dropout))
 
 
 def encoder_config(encoder: AstromerEncoder) -> dict:
@@ -54,6 +55,7 @@ def encoder_config(encoder: AstromerEncoder) -> dict:
         "dim_feedforward": int(first.linear1.out_features),
         "dropout": float(first.dropout.p),
         "base": base,
+        "attention_dropout": float(first.self_attn.dropout),
     }
 
 
