@@ -9,6 +9,7 @@ import torch
 
 from sklearn_lc.nn import (
     CNNLSTM,
+    AstromerEncoder,
     DmDtCNN,
     TimePositionalEncoding,
     TransformerNet,
@@ -196,3 +197,44 @@ def test_masked_mean_and_empty_window():
     assert sequence_mask(x).tolist() == [[True, False, False, False, False]]
     net = TransformerNet(n_classes=2, d_model=16, head_hidden=(8,)).eval()
     assert torch.all(torch.isfinite(net(x)))
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_last_hidden_equals_the_packed_sequence_state(num_layers):
+    """The unpacked LSTM read at the last real step gives the packed LSTM's final state."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    from sklearn_lc.nn._modules import last_hidden
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 8, num_layers=num_layers, batch_first=True).eval()
+    lengths = torch.tensor([30, 7, 1, 19])
+    h = torch.randn(4, 30, 3)
+    mask = torch.arange(30)[None, :] < lengths[:, None]
+    h = torch.where(mask[..., None], h, torch.full_like(h, 1e3))  # loud padding
+    with torch.no_grad():
+        got = last_hidden(lstm, h, mask)
+        packed = pack_padded_sequence(h, lengths, batch_first=True, enforce_sorted=False)
+        _, (hn, _) = lstm(packed)
+    torch.testing.assert_close(got, hn[-1], rtol=1e-5, atol=1e-6)
+
+
+def test_attention_dropout_reaches_every_block_and_the_saved_config():
+    from sklearn_lc.classifiers._encoder_io import build_encoder, encoder_config
+
+    enc = AstromerEncoder(d_model=16, n_heads=2, n_blocks=3, attention_dropout=0.25)
+    assert [b.self_attn.dropout for b in enc.blocks.layers] == [0.25] * 3
+    assert all(b.self_attn.dropout == 0.0 for b in AstromerEncoder(16, 2).blocks.layers)
+    cfg = encoder_config(enc)
+    assert cfg["attention_dropout"] == 0.25 and cfg["dropout"] == 0.1
+    again = build_encoder(**cfg)
+    assert [b.self_attn.dropout for b in again.blocks.layers] == [0.25] * 3
+    # in training mode it acts, and it is the only randomness when the other dropout is 0
+    x = torch.as_tensor(_windows([20], 20))
+    for p_att, differ in ((0.5, True), (0.0, False)):
+        enc = AstromerEncoder(16, 2, dropout=0.0, attention_dropout=p_att).train()
+        torch.manual_seed(0)
+        a = enc(x)
+        torch.manual_seed(1)
+        b = enc(x)
+        assert (not torch.allclose(a, b)) is differ

@@ -105,9 +105,10 @@ class DmDtCNN(nn.Module):
     """2-D CNN on images ``(n, C, H, W)`` (dm-dt images, histograms).
 
     After Mahabal et al. (2017): ``n_conv`` blocks of 3x3 convolution (+ batch
-    normalisation) + ReLU + 2x2 max-pooling (``ceil_mode``, so small images work), an adaptive max-pool
-    to ``pool_size x pool_size`` (any ``H, W``), then two dense layers of
-    ``n_dense`` units with dropout, and the output layer.
+    normalisation) + ReLU + 2x2 max-pooling (``ceil_mode``, so small images
+    work), an adaptive max-pool to ``pool_size x pool_size`` (any ``H, W``),
+    then two dense layers of ``n_dense`` units with dropout, and the output
+    layer.
 
     Parameters
     ----------
