@@ -25,7 +25,7 @@ class CNNClassifier(BaseLCNet):
     module : torch module class or None, default=None
         ``None``: :class:`~sklearn_lc.nn.DmDtCNN`.
     module__n_filters, module__n_conv, module__kernel_size, module__pool_size, \
-module__n_dense, module__n_dense_layers, module__dropout
+module__n_dense, module__n_dense_layers, module__dropout, module__batch_norm
         Architecture (see :class:`~sklearn_lc.nn.DmDtCNN`); all tunable in a
         grid search.
     lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \

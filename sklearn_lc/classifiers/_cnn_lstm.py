@@ -13,7 +13,7 @@ class CNNLSTMClassifier(BaseLCNet):
 
     Each observation contributes ``log1p(dt)``, magnitude and error; a 1-D
     convolution (64 filters, kernel 5, ReLU, max-pool 2) feeds an LSTM of 128
-    units run on packed sequences of each star's real length, and a dense
+    units read after each star's last real observation, and a dense
     head (64 units, dropout) ends in ``module_.head.out``
     (:class:`~sklearn_lc.nn.CNNLSTM`). The mask channel is honoured
     throughout: padding rows (whatever they hold) never change a prediction,

@@ -44,8 +44,8 @@ class TransformerClassifier(BaseLCNet):
         given, ``module__head`` wins.
     module__head_hidden : tuple of int, default=(128,)
         Dense widths of the MLP head (first entry: LSTM width of the LSTM head).
-    module__dim_feedforward, module__dropout, module__base, module__head_layers, \
-module__head_dropout
+    module__dim_feedforward, module__dropout, module__attention_dropout, module__base, \
+module__head_layers, module__head_dropout
         See :class:`~sklearn_lc.nn.TransformerNet`.
     lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
 restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
