@@ -14,7 +14,7 @@ class CNNClassifier(BaseLCNet):
     The input is an image per star, e.g. :class:`~sklearn_lc.DmDtImage`
     (``(n, 1, 23, 24)``) or :class:`~sklearn_lc.FreedmanDiaconisHist`
     (``(n, 3, 90, 53)``). The default network (:class:`~sklearn_lc.nn.DmDtCNN`)
-    follows Mahabal et al. (2017): two blocks of 3x3 convolution + ReLU + 2x2
+    follows Mahabal et al. (2017): two blocks of 3x3 convolution + batch norm + ReLU + 2x2
     max-pooling (32 and 64 filters), adaptive max-pooling to 4x4 (any image
     size works), two dense layers of 128 with dropout 0.5, and the output
     layer ``module_.head.out``. The number of channels and of classes are
