@@ -158,6 +158,7 @@ def child_transform(name: str, n: int, chunk: int, n_points: int, seed: int,
         "whole_output_mb": n * int(np.prod(row.shape[1:], dtype=np.int64))
         * row.dtype.itemsize / 2**20,
         "checksum": sum(r["checksum"] for r in mine),
+        "chunk_seconds": {str(r["k"]): r["seconds"] for r in mine},
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "fft_backend": _fft_backend(),
     }
@@ -205,7 +206,8 @@ def run_sharded(name: str, n: int, chunk: int, n_points: int, seed: int, workers
              rss_base_mb=max(q["rss_base_mb"] for q in parts),
              rss_peak_mb=max(q["rss_peak_mb"] for q in parts),
              checksum=sum(q["checksum"] for q in parts), workers=workers,
-             wall_seconds=wall)
+             wall_seconds=wall,
+             chunk_seconds={k: v for q in parts for k, v in q["chunk_seconds"].items()})
     return r
 
 
@@ -301,6 +303,17 @@ def _md(results: list[dict], meta: dict) -> str:
                       "its seconds are their summed core-seconds, so its curves/s is per core "
                       f"like the other rows; wall clock {r['wall_seconds'] / 3600:.2f} h "
                       "(of the last, possibly resumed, launch)."]
+        if r["kind"] == "transform" and len(r.get("chunk_seconds", {})) >= 10:
+            secs = np.array([v for _, v in sorted(r["chunk_seconds"].items(),
+                                                  key=lambda kv: int(kv[0]))])
+            tenths = [float(np.median(part)) for part in np.array_split(secs, 10)]
+            lines += ["", f"{r['name']} at n={r['n']:,}, seconds per {r['chunk']}-curve chunk, "
+                      "median of each tenth of the run in chunk order (which is time order): "
+                      + ", ".join(f"{x:.0f}" for x in tenths)
+                      + f"; fastest tenth {r['chunk'] / min(tenths):,.0f} curves/s per core, "
+                      f"slowest {r['chunk'] / max(tenths):,.0f}. Time per chunk does not grow "
+                      "with the number of curves already done; it moves with the load of the "
+                      "machine."]
     ours = {(r["name"], r["n"]): r for r in results if r["kind"] == "transform"}
     ratios = [
         (n, ours[("DmDtImage_counts", n)]["curves_per_s"] / ours[("lightcurve_DmDt", n)][
