@@ -101,14 +101,20 @@ def test_calibrated_classifier(data):
 
 def test_stacking_with_feature_forest(data):
     fe = pytest.importorskip("sklearn_lc.transformers._features")
-    X, y, _, _ = data
+    X, y, groups, _ = data
     forest = make_pipeline(fe.FeatureExtractor(min_period=0.1),
                            RandomForestClassifier(n_estimators=20, random_state=0))
+    # grouped inner folds: the stack's out-of-fold member predictions never
+    # come from a model that saw the same star under its other id
+    inner = list(StratifiedGroupKFold(2, shuffle=True, random_state=0).split(X, y, groups))
+    for train, test in inner:
+        assert not set(groups[train]) & set(groups[test])
     stack = StackingClassifier(
         [("cnn", PIPES["cnn"]()), ("forest", forest)],
-        final_estimator=LogisticRegression(max_iter=200), cv=2,
+        final_estimator=LogisticRegression(max_iter=200), cv=inner,
     )
     stack.fit(X, y)
+    assert [name for name, _ in stack.named_estimators_.items()] == ["cnn", "forest"]
     pred = stack.predict(X)
     assert set(pred) <= set(CLASSES)
     # the forest on 16 features fits its own training curves well, so the stack does too
