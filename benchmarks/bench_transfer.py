@@ -18,12 +18,14 @@ Also copies the pretraining curve (masked RMSE on held-out CRTS windows) from
 the shipped ``crts.json``. Writes benchmarks/results/transfer.{json,md}.
 
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_transfer.py [--seeds 3] [--epochs 20]``
+(``--quick``: a smoke run).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -38,7 +40,9 @@ import sklearn_lc
 from sklearn_lc import EncoderEmbedding, TransferClassifier, WindowPad, load_light_curves
 from sklearn_lc.classifiers._pretrainer import read_weights
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# run_suite.py points this elsewhere for its --quick smoke runs
+RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
+               or Path(__file__).resolve().parent / "results")
 
 
 def load_target(min_stars: int = 10):
@@ -104,7 +108,11 @@ def main() -> None:
     ap.add_argument("--tag", default="", help="suffix of the model names of this run")
     ap.add_argument("--merge", action="store_true",
                     help="keep the rows of other models from an existing transfer.json")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: 1 seed, 1 epoch, 5 stars per class, windows of 100")
     args = ap.parse_args()
+    if args.quick:
+        args.seeds, args.epochs, args.sizes, args.window = 1, 1, ["5"], 100
     torch.set_num_threads(1)
     t_start = time.perf_counter()
 

@@ -18,8 +18,17 @@ The report (``<out>/report.md``, ``<out>/report.html``, ``<out>/*.png``)
 holds the mean ± std accuracy and macro-F1 of each pipeline next to the
 published figures, the per-class F1 of the best pipeline, its confusion
 matrix, the learning curves of the deep models, and whether stacking beats
-its best member. Speed ratios and the transfer benchmark are read from their
-own result files in ``benchmarks/results`` when present.
+its best member.
+
+The other benchmarks run from the same command (``--benchmarks``, all by
+default): speed ratios against the reference libraries (``dmdt-speed``,
+``features-speed``; these need the ``bench`` extra), the ASAS transfer
+benchmark (``transfer``) and the deep estimators' throughput (``deep``). Each
+is its own script in ``benchmarks/``, run in a child process and skipped when
+its result file exists (``--force`` re-runs it); its Markdown table is
+appended to the report. A full run reads and writes ``benchmarks/results``;
+``--quick`` runs their smoke modes into ``<out>/benchmarks`` instead, so the
+committed results are never overwritten by a smoke run.
 """
 
 from __future__ import annotations
@@ -55,6 +64,13 @@ PUBLISHED = {
         ("RF on ~28 statistics + fine periodogram (PERFORMANCE.md)", 0.86, 0.84),
     ],
     "crts16": [("RF on ~28 statistics + fine periodogram (PERFORMANCE.md)", 0.80, 0.56)],
+}
+# name: (script, stem of the result files it writes, the stem of its --quick run)
+BENCHMARKS = {
+    "dmdt-speed": ("bench_dmdt.py", "dmdt_speed", "dmdt_speed"),
+    "features-speed": ("bench_features.py", "features_speed", "features_speed"),
+    "transfer": ("bench_transfer.py", "transfer", "transfer"),
+    "deep": ("bench_deep.py", "deep", "deep_quick"),
 }
 N_FEATURES = 16  # the UPSILoN features
 N_SECOND = 5  # FeatureExtractor(second_period=True)'s extra columns, after the 16
@@ -317,6 +333,34 @@ def run(args) -> dict:
     return results
 
 
+def benchmark_dir(out: Path, quick: bool) -> Path:
+    """Where the other benchmarks' result files are read and written."""
+    return out / "benchmarks" if quick else HERE / "results"
+
+
+def run_benchmarks(args) -> None:
+    """Run the other benchmark scripts whose result files are missing (or all, ``--force``)."""
+    import os
+    import subprocess
+    import sys
+
+    where = benchmark_dir(Path(args.out), args.quick)
+    where.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, SKLEARN_LC_BENCH_RESULTS=str(where))
+    for name in args.benchmarks:
+        script, stem, quick_stem = BENCHMARKS[name]
+        md = where / f"{quick_stem if args.quick else stem}.md"
+        if md.exists() and not args.force:
+            print(f"== benchmark {name}: {md} exists, skipped")
+            continue
+        cmd = [sys.executable, str(HERE / script)] + (["--quick"] if args.quick else [])
+        print(f"== benchmark {name}: {' '.join(cmd)}", flush=True)
+        done = subprocess.run(cmd, env=env)
+        if done.returncode != 0:
+            raise RuntimeError(f"benchmark {name!r} ({script}) failed with exit status "
+                               f"{done.returncode}; its output is above")
+
+
 # --------------------------------------------------------------------------- report
 
 def summarize(folds):
@@ -414,10 +458,12 @@ def report(results: dict, out: Path, args) -> str:
                       f"![learning curves]({task}_learning_curves.png)", ""]
     core = [line for line in lines if not line.startswith("![")]
     (out / "suite_summary.md").write_text("\n".join(core[:1] + ["", *core[2:]]) + "\n")
-    for extra in ("dmdt_speed.md", "features_speed.md", "transfer.md", "deep.md"):
-        p = HERE / "results" / extra
+    where = benchmark_dir(out, args.quick)
+    for _, stem, quick_stem in BENCHMARKS.values():
+        p = where / f"{quick_stem if args.quick else stem}.md"
         if p.exists():
-            lines += [f"## From `benchmarks/results/{extra}`", "", p.read_text(), ""]
+            shown = p.relative_to(HERE.parent) if p.is_relative_to(HERE.parent) else p.name
+            lines += [f"## From `{shown}`", "", p.read_text(), ""]
     text = "\n".join(lines)
     (out / "report.md").write_text(text)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
@@ -454,11 +500,15 @@ def main(argv=None):
                    "hgb-features-p2+cnn-dmdt,hgb-features-p2+hgb-all+cnn-dmdt",
                    help="soft-voting ensembles (averaged probabilities of finished members "
                    "on the same folds), comma-separated, members joined by +")
+    p.add_argument("--benchmarks", default=",".join(BENCHMARKS),
+                   help="other benchmark scripts to run when their results are missing, "
+                   f"comma-separated, from {', '.join(BENCHMARKS)} ('' for none)")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--max-per-class", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-jobs", type=int, default=1)
-    p.add_argument("--force", action="store_true", help="recompute finished folds")
+    p.add_argument("--force", action="store_true",
+                   help="recompute finished folds and re-run the --benchmarks")
     p.add_argument("--report-only", action="store_true",
                    help="compute nothing: report the pipelines whose folds are all finished")
     p.add_argument("--out", default=str(HERE / "results" / "suite"))
@@ -467,11 +517,17 @@ def main(argv=None):
     args.tasks = args.tasks.split(",")
     args.pipelines = args.pipelines.split(",")
     args.votes = [v for v in args.votes.split(",") if v]
+    args.benchmarks = [b for b in args.benchmarks.split(",") if b]
+    unknown = sorted(set(args.benchmarks) - set(BENCHMARKS))
+    if unknown:
+        p.error(f"unknown benchmarks {unknown}; choose from {sorted(BENCHMARKS)}")
     if args.quick:
         args.folds = min(args.folds, 2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results = run(args)
+    if not args.report_only:
+        run_benchmarks(args)
     (out / "results.json").write_text(json.dumps(results))
     print(report(results, out, args))
 

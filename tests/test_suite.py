@@ -16,10 +16,11 @@ def _suite():
     return mod
 
 
-def test_quick_suite_runs_resumes_and_reports(tmp_path, crts):
+def test_quick_suite_runs_resumes_and_reports(tmp_path, crts, asas):
     suite = _suite()
     args = ["--quick", "--tasks", "crts7", "--pipelines", "rf-features,cnn-dmdt,stacking",
-            "--votes", "rf-features+cnn-dmdt", "--out", str(tmp_path)]
+            "--votes", "rf-features+cnn-dmdt", "--benchmarks", "transfer",
+            "--out", str(tmp_path)]
     suite.main(args)
     res = json.loads((tmp_path / "results.json").read_text())
     pipes = res["crts7"]["pipelines"]
@@ -43,20 +44,35 @@ def test_quick_suite_runs_resumes_and_reports(tmp_path, crts):
     for png in ("crts7_confusion.png", "crts7_learning_curves.png"):
         assert (tmp_path / png).stat().st_size > 5000
     assert (tmp_path / "report.html").read_text().startswith("<html>")
+    # the ASAS transfer benchmark ran in its smoke mode into <out>/benchmarks (not over
+    # the committed benchmarks/results) and its table is part of the report
+    transfer = json.loads((tmp_path / "benchmarks" / "transfer.json").read_text())
+    assert transfer["seeds"] == 1 and transfer["epochs"] == 1
+    assert {"rf-features", "transfer-finetune"} <= set(transfer["summary"])
+    assert "## From `transfer.md`" in report and "Transfer CRTS -> ASAS" in report
     # resumable: a finished fold is read back, not recomputed
     fold0 = tmp_path / "runs" / "crts7" / "rf-features" / "fold0.json"
     mark = json.loads(fold0.read_text())
     mark["accuracy"] = 0.123456
     fold0.write_text(json.dumps(mark))
+    # ... and a benchmark whose results exist is not run again
+    (tmp_path / "benchmarks" / "transfer.md").write_text("# Transfer CRTS -> ASAS\n\nkept\n")
     suite.main(args)
     res2 = json.loads((tmp_path / "results.json").read_text())
     assert res2["crts7"]["pipelines"]["rf-features"][0]["accuracy"] == pytest.approx(0.123456)
+    assert (tmp_path / "benchmarks" / "transfer.md").read_text().endswith("kept\n")
+    assert "kept" in (tmp_path / "report.md").read_text()
+
+
+def test_unknown_benchmark_is_an_error(tmp_path):
+    with pytest.raises(SystemExit):
+        _suite().main(["--quick", "--benchmarks", "transfer,nope", "--out", str(tmp_path)])
 
 
 def test_report_only_computes_nothing(tmp_path, crts):
     suite = _suite()
     suite.main(["--quick", "--tasks", "crts7", "--pipelines", "rf-features", "--votes", "",
-                "--out", str(tmp_path)])
+                "--benchmarks", "", "--out", str(tmp_path)])
     (tmp_path / "runs" / "crts7" / "rf-features" / "fold1.json").unlink()
     suite.main(["--quick", "--report-only", "--tasks", "crts7", "--pipelines", "rf-features",
                 "--votes", "", "--out", str(tmp_path)])
