@@ -504,7 +504,7 @@ def main(argv=None):
                    "rf-features-p2,hgb-features-p2,hgb-all-p2,cnn-dmdt,"
                    "cnn-dmdt-bn,cnn-fdhist,cnn-lstm,transformer-mlp,transformer-lstm,stacking")
     p.add_argument("--votes", default="hgb-all+cnn-dmdt,rf-features+hgb-all+cnn-dmdt,"
-                   "hgb-features-p2+cnn-dmdt,hgb-features-p2+hgb-all+cnn-dmdt",
+                   "hgb-features-p2+cnn-dmdt,hgb-features-p2+hgb-all+cnn-dmdt,hgb-all-p2+cnn-dmdt",
                    help="soft-voting ensembles (averaged probabilities of finished members "
                    "on the same folds), comma-separated, members joined by +")
     p.add_argument("--benchmarks", default=",".join(BENCHMARKS),
