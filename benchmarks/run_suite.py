@@ -35,6 +35,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -340,29 +343,30 @@ def run(args) -> dict:
     return results
 
 
-def benchmark_dir(out: Path, quick: bool) -> Path:
-    """Where the other benchmarks' result files are read and written."""
-    return out / "benchmarks" if quick else HERE / "results"
+def benchmark_results(out: Path, quick: bool) -> dict[str, Path]:
+    """Return the Markdown result file of each of ``BENCHMARKS``, by name.
+
+    A full run reads and writes ``benchmarks/results``; a ``--quick`` run
+    ``<out>/benchmarks``.
+    """
+    where = out / "benchmarks" if quick else HERE / "results"
+    return {name: where / f"{quick_stem if quick else stem}.md"
+            for name, (_, stem, quick_stem) in BENCHMARKS.items()}
 
 
 def run_benchmarks(args) -> None:
     """Run the other benchmark scripts whose result files are missing (or all, ``--force``)."""
-    import os
-    import subprocess
-    import sys
-
-    where = benchmark_dir(Path(args.out), args.quick)
-    where.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, SKLEARN_LC_BENCH_RESULTS=str(where))
+    files = benchmark_results(Path(args.out), args.quick)
     for name in args.benchmarks:
-        script, stem, quick_stem = BENCHMARKS[name]
-        md = where / f"{quick_stem if args.quick else stem}.md"
+        md = files[name]
+        md.parent.mkdir(parents=True, exist_ok=True)
         if md.exists() and not args.force:
             print(f"== benchmark {name}: {md} exists, skipped")
             continue
+        script = BENCHMARKS[name][0]
         cmd = [sys.executable, str(HERE / script)] + (["--quick"] if args.quick else [])
         print(f"== benchmark {name}: {' '.join(cmd)}", flush=True)
-        done = subprocess.run(cmd, env=env)
+        done = subprocess.run(cmd, env=dict(os.environ, SKLEARN_LC_BENCH_RESULTS=str(md.parent)))
         if done.returncode != 0:
             raise RuntimeError(f"benchmark {name!r} ({script}) failed with exit status "
                                f"{done.returncode}; its output is above")
@@ -465,9 +469,7 @@ def report(results: dict, out: Path, args) -> str:
                       f"![learning curves]({task}_learning_curves.png)", ""]
     core = [line for line in lines if not line.startswith("![")]
     (out / "suite_summary.md").write_text("\n".join(core[:1] + ["", *core[2:]]) + "\n")
-    where = benchmark_dir(out, args.quick)
-    for _, stem, quick_stem in BENCHMARKS.values():
-        p = where / f"{quick_stem if args.quick else stem}.md"
+    for p in benchmark_results(out, args.quick).values():
         if p.exists():
             shown = p.relative_to(HERE.parent) if p.is_relative_to(HERE.parent) else p.name
             lines += [f"## From `{shown}`", "", p.read_text(), ""]
@@ -494,8 +496,6 @@ def report(results: dict, out: Path, args) -> str:
 
 
 def main(argv=None):
-    import sys
-
     argv = sys.argv[1:] if argv is None else list(argv)
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smoke run on tiny subsets")
