@@ -231,7 +231,7 @@ def test_module_params_reach_the_module_and_set_params_reinitializes():
 def test_transformer_defaults_and_heads():
     X, y = _windows()
     clf = TransformerClassifier(max_epochs=1, random_state=0).fit(X, y)
-    assert clf.module_.encoder.d_model == 64  # CPU-sized default
+    assert clf.module_.encoder.d_model == 256  # ASTROMER width, as #4 asks
     clf = _make(TransformerClassifier, module__head="lstm").fit(X, y)
     assert isinstance(clf.module_.head.lstm, torch.nn.LSTM)
     assert clf.transform(X).shape == (len(X), 16)

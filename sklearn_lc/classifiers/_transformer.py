@@ -22,17 +22,18 @@ class TransformerClassifier(BaseLCNet):
     "LSTM+ATT"), ending in ``module_.head.out``; ``module_.encoder`` is the
     part that :class:`~sklearn_lc.MaskedPretrainer` pretrains.
 
-    Defaults are CPU-sized: ``d_model=64`` and an MLP head of one layer of 128
-    (ASTROMER: ``d_model=256``, MLP 1024-512-256; set
-    ``module__d_model=256, module__head_hidden=(1024, 512, 256)`` on a GPU).
-    The full size trains about 70x slower than the 2-D CNN on CPU.
+    The encoder defaults to ASTROMER's width, ``d_model=256``; the MLP head
+    defaults to one layer of 128 (ASTROMER: 1024-512-256, set
+    ``module__head_hidden=(1024, 512, 256)``). At full width the network
+    trains about 70x slower than the 2-D CNN on CPU; for CPU work a smaller
+    ``module__d_model=64`` is the size the benchmark suite uses.
 
     Parameters
     ----------
     module : torch module class or None, default=None
         ``None``: :class:`~sklearn_lc.nn.TransformerNet`.
-    module__d_model : int, default=64
-        Embedding width.
+    module__d_model : int, default=256
+        Embedding width (a multiple of ``module__n_heads``).
     module__n_heads : int, default=4
         Attention heads.
     module__n_blocks : int, default=2
@@ -79,7 +80,7 @@ restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
     """
 
     _default_module = TransformerNet
-    _default_module_params = {"d_model": 64, "head_hidden": (128,)}
+    _default_module_params = {"d_model": 256, "head_hidden": (128,)}
     _input_kind = "sequence"
 
     def __init__(self, module: Any = None, *, head: str = "mlp", **kwargs: Any):
