@@ -10,6 +10,8 @@
 Usage::
 
     OMP_NUM_THREADS=1 python scripts/train_shipped_weights.py [--part encoder|features|all]
+    # go on pretraining the saved encoder for 12 more epochs (warm start)
+    OMP_NUM_THREADS=1 python scripts/train_shipped_weights.py --part encoder --epochs 12 --resume
 
 Sizes and epochs are written into the JSON files next to the weights.
 """
@@ -44,20 +46,38 @@ def fine_labels(name: str, labels) -> np.ndarray:
     return np.asarray([cmap[str(lab)][0] for lab in labels])
 
 
-def train_encoder(epochs: int | None, out: Path) -> None:
-    """Pretrain the shipped encoder on all CRTS light curves and save it."""
+def train_encoder(epochs: int | None, out: Path, resume: bool = False) -> None:
+    """Pretrain the shipped encoder on all CRTS light curves and save it.
+
+    With ``resume``, the encoder saved in ``out`` goes on training for
+    ``epochs`` more epochs (``MaskedPretrainer(warm_start=True)``; same seed,
+    so the same 10% of stars stay held out).
+    """
     b = load_light_curves("crts_drake14")
     params = dict(ENCODER)
     if epochs:
         params["max_epochs"] = epochs
     torch.set_num_threads(1)
+    previous = {}
+    if resume:
+        pre = MaskedPretrainer.load(out / "crts")
+        previous = json.loads((out / "crts.json").read_text()).get("metadata", {})
+        pre.set_params(warm_start=True, max_epochs=params["max_epochs"], verbose=1)
+    else:
+        pre = MaskedPretrainer(**params, verbose=1)
     t0 = time.perf_counter()
-    pre = MaskedPretrainer(**params, verbose=1).fit(b.light_curves)
-    dur = time.perf_counter() - t0
+    pre.fit(b.light_curves)
+    dur = time.perf_counter() - t0 + float(previous.get("train_seconds", 0.0))
+    runs = list(previous.get("runs", [{"epochs": len(pre.history_) - params["max_epochs"],
+                                       "command": "--part encoder"}] if resume else []))
+    runs.append({"epochs": params["max_epochs"],
+                 "command": f"--part encoder --epochs {params['max_epochs']}"
+                 + (" --resume" if resume else "")})
     n_params = sum(p.numel() for p in pre.encoder_.parameters())
     pre.save(out / "crts", metadata={
         "data": "crts_drake14 (all 9,213 light curves, labels unused), 10% held out",
         "n_stars": len(b.light_curves),
+        "runs": runs,
         "train_seconds": round(dur, 1),
         "n_encoder_parameters": int(n_params),
         "machine": f"{platform.machine()} CPU, torch {torch.__version__}, 1 thread",
@@ -113,12 +133,14 @@ def main() -> None:
     ap.add_argument("--part", choices=["encoder", "features", "all"], default="all")
     ap.add_argument("--epochs", type=int, default=None, help="override max_epochs")
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR)
+    ap.add_argument("--resume", action="store_true",
+                    help="go on training the encoder saved in --out for --epochs more epochs")
     ap.add_argument("--feature-cache", type=Path, default=None,
                     help=".npy file to read/write the CRTS features (outside the repo)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.part in ("encoder", "all"):
-        train_encoder(args.epochs, args.out)
+        train_encoder(args.epochs, args.out, args.resume)
     if args.part in ("features", "all"):
         train_features(args.epochs, args.out, args.feature_cache)
 

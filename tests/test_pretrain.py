@@ -154,3 +154,33 @@ def test_shipped_encoder_loads_by_name_offline(monkeypatch, tmp_path):
     X, _ = make_light_curves(2, random_state=0)
     E = EncoderEmbedding("crts").fit_transform(X)
     assert E.shape == (len(X), pre.d_model_) and np.isfinite(E).all()
+
+
+def test_warm_start_goes_on_training_the_loaded_encoder(tmp_path):
+    X, _ = make_light_curves(12, n_points=(40, 80), random_state=1)
+    pre = MaskedPretrainer(**TINY, max_epochs=2, lr=3e-3, random_state=0).fit(X)
+    pre.save(tmp_path / "enc")
+    loaded = MaskedPretrainer.load(tmp_path / "enc")
+    assert loaded.warm_start is False  # loading never turns it on
+    start = loaded.score(X)
+    before = {k: v.clone() for k, v in loaded.encoder_.state_dict().items()}
+    encoder = loaded.encoder_
+    loaded.set_params(warm_start=True, max_epochs=3).fit(X)
+    assert loaded.encoder_ is encoder  # the same network, trained further
+    assert [h["epoch"] for h in loaded.history_] == [1, 2, 3, 4, 5]
+    assert loaded.history_[:2] == pre.history_
+    assert any(not torch.equal(before[k], v) for k, v in loaded.encoder_.state_dict().items())
+    # the kept weights are the best of the start and the new epochs on the held-out split
+    assert loaded.best_epoch_ >= 2
+    assert np.isfinite(loaded.score(X)) and np.isfinite(start)
+    # without warm_start, fit starts afresh: same seed, same result as the first fit
+    fresh = clone(loaded).set_params(warm_start=False, max_epochs=2).fit(X)
+    assert fresh.history_ == [dict(h, dur=f["dur"]) for h, f in
+                              zip(pre.history_, fresh.history_)]
+
+
+def test_warm_start_with_another_architecture_is_an_error():
+    X, _ = make_light_curves(6, n_points=(30, 60), random_state=2)
+    pre = MaskedPretrainer(**TINY, max_epochs=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="d_model=32 does not match"):
+        pre.set_params(warm_start=True, d_model=32).fit(X)

@@ -92,6 +92,15 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
     valid_fraction : float, default=0.1
         Fraction of the stars held out for the validation RMSE (0: none; the
         last epoch's weights are then kept).
+    warm_start : bool, default=False
+        When fitted already (by ``fit`` or :meth:`load`, e.g. the shipped
+        ``"crts"`` weights), go on training the same encoder and
+        reconstruction head for ``max_epochs`` more epochs instead of starting
+        afresh, e.g. to adapt the shipped encoder to another survey's curves.
+        The history continues; the kept weights are the best of the starting
+        ones and the new epochs on the validation split; the optimizer starts
+        anew. ``d_model``, ``n_heads`` and ``n_blocks`` must match the fitted
+        encoder.
     device : str, default="cpu"
         Torch device.
     random_state : int, RandomState instance or None, default=None
@@ -138,6 +147,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         "random_fraction": [Interval(Real, 0, 1, closed="both")],
         "same_fraction": [Interval(Real, 0, 1, closed="both")],
         "valid_fraction": [Interval(Real, 0, 1, closed="left")],
+        "warm_start": ["boolean"],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -157,6 +167,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         random_fraction: float = 0.2,
         same_fraction: float = 0.2,
         valid_fraction: float = 0.1,
+        warm_start: bool = False,
         device: str = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -173,6 +184,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         self.random_fraction = random_fraction
         self.same_fraction = same_fraction
         self.valid_fraction = valid_fraction
+        self.warm_start = warm_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -235,15 +247,26 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         valid_idx, train_idx = np.sort(perm[:n_valid]), np.sort(perm[n_valid:])
         train = [lcs[i] for i in train_idx]
         W_valid = _windows([lcs[i] for i in valid_idx], self.window, None) if n_valid else None
-        module = build_encoder(self.d_model, self.n_heads, self.n_blocks,
-                               dropout=self.dropout).to(self.device)
-        head = ReconstructionHead(self.d_model).to(self.device)
+        warm = self.warm_start and hasattr(self, "encoder_")
+        if warm:
+            module, head, start = self._warm_modules()
+            # new crops and masks, not a replay of the first run's epochs
+            rng = np.random.RandomState((seed + start) % (2**31 - 1))
+            gen = torch.Generator(device=self.device).manual_seed(seed + start)
+        else:
+            module = build_encoder(self.d_model, self.n_heads, self.n_blocks,
+                                   dropout=self.dropout).to(self.device)
+            head = ReconstructionHead(self.d_model).to(self.device)
+            start = 0
+            gen = torch.Generator(device=self.device).manual_seed(seed)
+            self.history_ = []
         params = list(module.parameters()) + list(head.parameters())
         opt = torch.optim.Adam(params, lr=self.lr)
-        gen = torch.Generator(device=self.device).manual_seed(seed)
-        self.history_ = []
         best, best_state = np.inf, None
-        for epoch in range(1, self.max_epochs + 1):
+        if warm and W_valid is not None:  # the starting weights compete with the new epochs
+            best = self._evaluate(module, head, W_valid, seed + 1)
+            best_state = (copy.deepcopy(module.state_dict()), copy.deepcopy(head.state_dict()))
+        for epoch in range(start + 1, start + self.max_epochs + 1):
             t0 = time.perf_counter()
             module.train()
             head.train()
@@ -283,6 +306,19 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         self.encoder_ = module
         self.reconstruction_ = head
         self.d_model_ = self.d_model
+
+    def _warm_modules(self) -> tuple:
+        """Return the fitted encoder and head to go on training, and the last epoch."""
+        cfg = encoder_config(self.encoder_)
+        for name in ("d_model", "n_heads", "n_blocks"):
+            if int(cfg[name]) != int(getattr(self, name)):
+                raise ValueError(
+                    f"warm_start=True: {name}={getattr(self, name)} does not match the fitted "
+                    f"encoder ({name}={cfg[name]}); set it to {cfg[name]} or warm_start=False")
+        history = list(getattr(self, "history_", []))
+        self.history_ = history
+        start = int(history[-1]["epoch"]) if history else 0
+        return self.encoder_.to(self.device), self.reconstruction_.to(self.device), start
 
     # ---------------------------------------------------------------- transform
     def transform(self, X: Any) -> np.ndarray:
@@ -377,7 +413,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         Returns
         -------
         pretrainer : MaskedPretrainer
-            A fitted pretrainer.
+            A fitted pretrainer, with ``warm_start=False`` (set it to go on
+            training the loaded encoder).
         """
         config, tensors = read_weights(path)
         if config.get("kind") != "transformer-encoder":
@@ -386,7 +423,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         p = config.get("pretrainer_params", {})
         names = cls._get_param_names()
         est = cls(**{k: v for k, v in p.items() if k in names})
-        est.set_params(device=device)
+        est.set_params(device=device, warm_start=False)
         module = encoder_from_weights(config, tensors)
         d = int(config["encoder_config"]["d_model"])
         head = ReconstructionHead(d)
