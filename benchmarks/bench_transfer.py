@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -66,11 +67,15 @@ def draw(y_pool: np.ndarray, n: int | None, rng: np.random.RandomState) -> np.nd
     return np.sort(np.concatenate(out))
 
 
-def models(seed: int, epochs: int, enc: dict, have_features: bool):
+def models(seed: int, epochs: int, enc: dict, have_features: bool, mlp_epochs: int,
+           early_stopping: bool):
     from sklearn_lc import TransformerClassifier
 
     common = dict(max_epochs=epochs, batch_size=32, class_weight="balanced",
                   random_state=seed)
+    if not early_stopping:
+        # a validation split of a few stars per class only adds noise: train on all of them
+        common.update(validation_fraction=None)
     out = {
         "scratch": ("windows", lambda: TransformerClassifier(
             module__d_model=enc["d_model"], module__n_heads=enc["n_heads"],
@@ -86,7 +91,7 @@ def models(seed: int, epochs: int, enc: dict, have_features: bool):
     if have_features:
         from sklearn_lc import FeatureMLPClassifier
 
-        mlp = dict(max_epochs=4 * epochs, batch_size=32, class_weight="balanced",
+        mlp = dict(max_epochs=mlp_epochs, batch_size=32, class_weight="balanced",
                    random_state=seed)
         out["rf-features"] = ("features", lambda: RandomForestClassifier(
             300, class_weight="balanced", random_state=seed, n_jobs=1))
@@ -96,6 +101,37 @@ def models(seed: int, epochs: int, enc: dict, have_features: bool):
     return out
 
 
+def training(name: str, args) -> str:
+    """How a model of this run is trained, for the table."""
+    if name.startswith("rf-"):
+        return "300 trees"
+    if name.startswith("mlp-"):
+        return f"{args.mlp_epochs} ep, early stopping"
+    return f"{args.epochs} ep, " + ("early stopping" if args.early_stopping
+                                    else "no validation split")
+
+
+# rows of runs before the "training" field: scratch/transfer-* ran 8 epochs with early stopping
+OLD_PROVENANCE = [
+    "`--epochs 8 --window 100` (earlier run): scratch, transfer-frozen, transfer-finetune, "
+    "rf-embedding; 3 seeds, 898 s",
+    "feature models (earlier run, ASAS features computed once): rf-features, mlp-scratch, "
+    "mlp-transfer; 3 seeds, 221 s",
+    "`--epochs 30 --sizes all --seeds 1 --tag ' [30 ep]'` (earlier run): the `[30 ep]` rows, 387 s",
+]
+OLD_TRAINING = {"rf-": "300 trees", "mlp-": "32 ep, early stopping",
+                "[30 ep]": "30 ep, early stopping", "": "8 ep, early stopping"}
+
+
+def _training_of(row: dict) -> str:
+    if "training" in row:
+        return row["training"]
+    for key, text in OLD_TRAINING.items():
+        if key in row["model"]:
+            return text
+    return ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=3)
@@ -103,9 +139,15 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", default=["5", "10", "20", "all"])
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--window", type=int, default=200)
+    ap.add_argument("--mlp-epochs", type=int, default=32, help="epochs of the feature MLPs")
+    ap.add_argument("--early-stopping", action="store_true",
+                    help="deep models: early stopping on a stratified 10%% validation split "
+                    "(default: no split, all --epochs on all labelled stars)")
     ap.add_argument("--feature-cache", type=Path, default=None,
                     help=".npy file to read/write the ASAS features (outside the repo)")
     ap.add_argument("--tag", default="", help="suffix of the model names of this run")
+    ap.add_argument("--drop", nargs="*", default=[],
+                    help="with --merge: models of earlier runs to leave out")
     ap.add_argument("--merge", action="store_true",
                     help="keep the rows of other models from an existing transfer.json")
     ap.add_argument("--quick", action="store_true",
@@ -113,6 +155,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.seeds, args.epochs, args.sizes, args.window = 1, 1, ["5"], 100
+        args.mlp_epochs = 2
     torch.set_num_threads(1)
     t_start = time.perf_counter()
 
@@ -141,13 +184,20 @@ def main() -> None:
     enc_cfg, _ = read_weights("crts")
     enc = enc_cfg["encoder_config"]
 
+    # read once: the partial saves below rewrite the file
+    old = (json.loads((RESULTS / "transfer.json").read_text())
+           if args.merge and (RESULTS / "transfer.json").is_file() else None)
+
     def save(rows: list) -> dict:
         t_feat_ = t_feat
-        if args.merge and (RESULTS / "transfer.json").is_file():
-            old = json.loads((RESULTS / "transfer.json").read_text())
-            ran = {r["model"] for r in rows}
-            rows = [r for r in old["rows"] if r["model"] not in ran] + rows
+        provenance = []
+        ran_models = {r["model"] for r in rows}
+        if old is not None:
+            ran = ran_models
+            rows = [r for r in old["rows"]
+                    if r["model"] not in ran and r["model"] not in args.drop] + rows
             t_feat_ = t_feat if t_feat is not None else old.get("feature_seconds")
+            provenance = list(old.get("provenance", OLD_PROVENANCE))
         # aggregate
         table = {}
         for r in rows:
@@ -167,6 +217,9 @@ def main() -> None:
             "pretraining_curve": curve,
             "embedding_seconds": t_emb, "feature_seconds": t_feat_,
             "summary": summary, "rows": rows,
+            "provenance": provenance + [
+                f"`bench_transfer.py {' '.join(sys.argv[1:])}`: {', '.join(sorted(ran_models))}; "
+                f"{args.seeds} seed(s), {time.perf_counter() - t_start:.0f} s"],
             "machine": f"{platform.machine()}, torch {torch.__version__}, 1 thread, shared CPU",
             "total_seconds": time.perf_counter() - t_start,
         }
@@ -183,7 +236,8 @@ def main() -> None:
         rng = np.random.RandomState(1000 + seed)
         for n in sizes:
             tr = pool[draw(y[pool], n, rng)]
-            for name, (kind, make) in models(seed, args.epochs, enc, have_features).items():
+            for name, (kind, make) in models(seed, args.epochs, enc, have_features,
+                                             args.mlp_epochs, args.early_stopping).items():
                 if args.only and name not in args.only:
                     continue
                 Z = inputs[kind]
@@ -195,6 +249,7 @@ def main() -> None:
                 name = name + args.tag
                 rows.append({"seed": seed, "n_per_class": "all" if n is None else n,
                              "n_train": int(tr.size), "model": name, "macro_f1": float(f1),
+                             "training": training(name, args),
                              "accuracy": float(np.mean(pred == y[test])), "seconds": dur})
                 print(f"seed {seed} n {rows[-1]['n_per_class']:>3} {name:30s} "
                       f"F1 {f1:.3f}  acc {rows[-1]['accuracy']:.3f}  {dur:.0f}s", flush=True)
@@ -218,34 +273,36 @@ def write_md(out: dict) -> None:
         "# Transfer CRTS -> ASAS (macro-F1, mean ± std over "
         f"{out['seeds']} seeds)", "",
         f"Target: {out['target']}; {out['n_stars']} stars, {len(out['classes'])} classes. "
-        f"Protocol: {out['protocol']}. Deep models: {out['epochs']} epochs, window "
-        f"{out['window']} (first observations), batch 32, balanced class weights, early "
-        "stopping (patience 5) on a stratified 10% validation split with the best epoch "
-        "restored (BaseLCNet defaults); `transfer-frozen`: freeze='encoder', lr 3e-3; "
-        "`transfer-finetune`: freeze='none', backbone_lr_factor 0.3, lr 1e-3; feature MLPs: "
-        f"{4 * out['epochs']} epochs, `mlp-transfer` from the shipped `crts-features` "
+        f"Protocol: {out['protocol']}. Deep models: window {out['window']} (first "
+        "observations), batch 32, balanced class weights; 'early stopping' means patience 5 "
+        "on a stratified 10% validation split with the best epoch restored (BaseLCNet "
+        "defaults), 'no validation split' means every epoch on all labelled stars. "
+        "`transfer-frozen`: freeze='encoder', lr 3e-3; `transfer-finetune`: freeze='none', "
+        "backbone_lr_factor 0.3, lr 1e-3; `mlp-transfer` from the shipped `crts-features` "
         "(freeze='none', backbone_lr_factor 0.3); forests: 300 trees, balanced. Encoder: "
         f"d_model {out['encoder']['d_model']}, {out['encoder']['n_heads']} heads, "
-        f"{out['encoder']['n_blocks']} blocks (the shipped `crts` weights).", "",
-        "| model | " + " | ".join(f"{s}/class" for s in sizes) + " | s per fit (mean) |",
-        "|---|" + "---|" * (len(sizes) + 1),
+        f"{out['encoder']['n_blocks']} blocks (the shipped `crts` weights, best pretraining "
+        f"epoch {out.get('encoder_best_epoch')}).", "",
+        "| model | training | " + " | ".join(f"{s}/class" for s in sizes)
+        + " | s per fit (mean) |",
+        "|---|---|" + "---|" * (len(sizes) + 1),
     ]
+    how = {}
+    for r in out["rows"]:
+        how.setdefault(r["model"], set()).add(_training_of(r))
     for m, d in out["summary"].items():
         cells = [(f"{d[s]['mean']:.3f} ± {d[s]['std']:.3f}"
                   + (" (1 seed)" if d[s]["n_seeds"] == 1 and out["seeds"] > 1 else ""))
                  if s in d else "" for s in sizes]
-        lines.append(f"| {m} | " + " | ".join(cells) + f" | {np.mean(runs[m]):.0f} |")
+        lines.append(f"| {m} | {'; '.join(sorted(how[m]))} | " + " | ".join(cells)
+                     + f" | {np.mean(runs[m]):.0f} |")
     lines += ["", "## Pretraining curve (masked RMSE, mag; CRTS, 10% of stars held out)", "",
               "| epoch | train | held-out |", "|---|---|---|"]
     for h in out["pretraining_curve"]:
         lines.append(f"| {h['epoch']} | {h['train_rmse']:.4f} | {h['valid_rmse']:.4f} |")
-    lines += ["", f"Run on {out['machine']}; the machine was shared with other jobs (load "
-              "5-9 on 2 cores), so times are noisy. Committed numbers come from three runs "
-              "merged with `--merge`: the deep models and embedding forest (8 epochs, 3 seeds, "
-              "898 s), the feature models (221 s, ASAS features computed once) and the "
-              "`[30 ep]` rows (1 seed, 387 s). Epochs, window (100 instead of the 200 of "
-              "pretraining) and the single-seed 30-epoch check are reductions made to fit "
-              "a ~15 min CPU budget; see the JSON for per-run numbers.", ""]
+    lines += ["", f"Run on {out['machine']}; the 2-core machine was shared with other "
+              "jobs, so times are noisy. The table merges these runs (`--merge`):", ""]
+    lines += [f"- {p}" for p in out.get("provenance", [])] + [""]
     lines += NOTES
     (RESULTS / "transfer.md").write_text("\n".join(lines))
 
