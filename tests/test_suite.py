@@ -4,6 +4,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +80,20 @@ def test_report_only_computes_nothing(tmp_path, crts):
     res = json.loads((tmp_path / "results.json").read_text())
     assert res["crts7"]["pipelines"] == {}
     assert not (tmp_path / "runs" / "crts7" / "rf-features" / "fold1.json").exists()
+
+
+def test_mix_accuracy_restates_recalls_at_another_class_mix():
+    mix_accuracy = _suite().mix_accuracy
+    # recalls: a 8/10, b 5/10; at a 3:1 mix the accuracy is 0.75 * 0.8 + 0.25 * 0.5
+    fold = {"labels": ["a", "b"], "confusion": [[8, 2], [5, 5]]}
+    assert mix_accuracy(fold, {"a": 3, "b": 1}) == pytest.approx(0.725)
+    assert mix_accuracy(fold, {"a": 1, "b": 1}) == pytest.approx(0.65)  # balanced accuracy
+    # told the mix: probabilities times the shares. Star 0 (a, p_a 0.45) flips to a at 3:1;
+    # star 2 (b, p_b 0.9) stays b
+    y = np.array(["a", "a", "b"])
+    fold = {"labels": ["a", "b"], "test_index": [0, 1, 2],
+            "proba": [[0.45, 0.55], [0.9, 0.1], [0.1, 0.9]]}
+    assert mix_accuracy(fold, {"a": 1, "b": 1}, y) == pytest.approx(0.5 * 0.5 + 0.5 * 1.0)
+    assert mix_accuracy(fold, {"a": 3, "b": 1}, y) == pytest.approx(1.0)
+    # at 19:1 star 2 flips to a too: recall of b drops to 0
+    assert mix_accuracy(fold, {"a": 19, "b": 1}, y) == pytest.approx(0.95)
