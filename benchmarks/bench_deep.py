@@ -72,6 +72,10 @@ def plain_torch_epoch(make_module, X: np.ndarray, y: np.ndarray,
     return time.perf_counter() - t0
 
 
+# CPU sizes: the transformer's default width is ASTROMER's 256; these runs use 64
+CPU_SIZE = {"TransformerClassifier": {"d_model": 64}}
+
+
 def throughput(quick: bool) -> list[dict]:
     rng = np.random.RandomState(0)
     cases = [
@@ -89,18 +93,20 @@ def throughput(quick: bool) -> list[dict]:
             X[..., 3] = (np.arange(shape[0])[None, :] < lengths[:, None])
             X[X[..., 3] == 0] = 0.0
         y = rng.randint(0, 7, n)
-        kwargs = {**cls._default_module_params, "n_classes": 7,
+        size = CPU_SIZE.get(name, {})
+        kwargs = {**cls._default_module_params, **size, "n_classes": 7,
                   **({"in_channels": 1} if shape[-1] != 4 else {})}
+        module_params = {f"module__{k}": v for k, v in size.items()}
 
         def make_module(kwargs=kwargs, cls=cls):
             return cls._default_module(**kwargs)
 
         t_sk, t_pt = [], []
         # warm-up of both (first-call costs: allocator, kernels, lazy imports), untimed
-        cls(max_epochs=1, validation_fraction=None).fit(X[:128], y[:128])
+        cls(max_epochs=1, validation_fraction=None, **module_params).fit(X[:128], y[:128])
         plain_torch_epoch(make_module, X[:128], y[:128].astype(np.int64), 64, 1e-3)
         for r in range(repeats):
-            clf = cls(max_epochs=1, validation_fraction=None, random_state=r)
+            clf = cls(max_epochs=1, validation_fraction=None, random_state=r, **module_params)
             t0 = time.perf_counter()
             clf.fit(X, y)
             t_sk.append(time.perf_counter() - t0)
@@ -152,6 +158,7 @@ def crts_run(per_class: int, folds: int, epochs: dict, quick: bool,
         n_epochs = []
         for k, (tr, te) in enumerate(splits):
             clf = cls(max_epochs=epochs[name], patience=5, random_state=k,
+                      **{f"module__{k_}": v for k_, v in CPU_SIZE.get(name, {}).items()},
                       **(fit_params or {}))
             clf.fit(Z[tr], y[tr])
             pred[te] = clf.predict(Z[te])

@@ -46,7 +46,8 @@ def fine_labels(name: str, labels) -> np.ndarray:
     return np.asarray([cmap[str(lab)][0] for lab in labels])
 
 
-def train_encoder(epochs: int | None, out: Path, resume: bool = False) -> None:
+def train_encoder(epochs: int | None, out: Path, resume: bool = False,
+                  lr: float | None = None) -> None:
     """Pretrain the shipped encoder on all CRTS light curves and save it.
 
     With ``resume``, the encoder saved in ``out`` goes on training for
@@ -57,12 +58,16 @@ def train_encoder(epochs: int | None, out: Path, resume: bool = False) -> None:
     params = dict(ENCODER)
     if epochs:
         params["max_epochs"] = epochs
+    if lr:
+        params["lr"] = lr
     torch.set_num_threads(1)
     previous = {}
     if resume:
         pre = MaskedPretrainer.load(out / "crts")
         previous = json.loads((out / "crts.json").read_text()).get("metadata", {})
         pre.set_params(warm_start=True, max_epochs=params["max_epochs"], verbose=1)
+        if lr:
+            pre.set_params(lr=lr)
     else:
         pre = MaskedPretrainer(**params, verbose=1)
     t0 = time.perf_counter()
@@ -70,9 +75,9 @@ def train_encoder(epochs: int | None, out: Path, resume: bool = False) -> None:
     dur = time.perf_counter() - t0 + float(previous.get("train_seconds", 0.0))
     runs = list(previous.get("runs", [{"epochs": len(pre.history_) - params["max_epochs"],
                                        "command": "--part encoder"}] if resume else []))
-    runs.append({"epochs": params["max_epochs"],
+    runs.append({"epochs": params["max_epochs"], "lr": pre.lr,
                  "command": f"--part encoder --epochs {params['max_epochs']}"
-                 + (" --resume" if resume else "")})
+                 + (f" --lr {lr}" if lr else "") + (" --resume" if resume else "")})
     n_params = sum(p.numel() for p in pre.encoder_.parameters())
     pre.save(out / "crts", metadata={
         "data": "crts_drake14 (all 9,213 light curves, labels unused), 10% held out",
@@ -133,6 +138,7 @@ def main() -> None:
     ap.add_argument("--part", choices=["encoder", "features", "all"], default="all")
     ap.add_argument("--epochs", type=int, default=None, help="override max_epochs")
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR)
+    ap.add_argument("--lr", type=float, default=None, help="override the learning rate")
     ap.add_argument("--resume", action="store_true",
                     help="go on training the encoder saved in --out for --epochs more epochs")
     ap.add_argument("--feature-cache", type=Path, default=None,
@@ -140,7 +146,7 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.part in ("encoder", "all"):
-        train_encoder(args.epochs, args.out, args.resume)
+        train_encoder(args.epochs, args.out, args.resume, args.lr)
     if args.part in ("features", "all"):
         train_features(args.epochs, args.out, args.feature_cache)
 
