@@ -188,6 +188,41 @@ def test_early_stopping_and_restore_best():
         final["head.out.weight"], snap.states[-1]["head.out.weight"])
 
 
+def test_monitor_valid_acc_restores_the_most_accurate_epoch():
+    from skorch.callbacks import Callback
+
+    class Snap(Callback):
+        def initialize(self):
+            self.states = []
+            return self
+
+        def on_epoch_end(self, net, **kw):
+            self.states.append({k: v.clone() for k, v in net.module_.state_dict().items()})
+
+    X, y = _images(n_per_class=20)
+    snap = Snap()
+    clf = _make(CNNClassifier, lr=0.05, max_epochs=8, early_stopping=False, monitor="valid_acc",
+                callbacks=[("snap", snap)]).fit(X, y)
+    acc = np.array(clf.history[:, "valid_acc"])
+    best = int(np.argmax(acc))  # the first of equally accurate epochs
+    final = clf.module_.state_dict()
+    for k, v in snap.states[best].items():
+        torch.testing.assert_close(final[k], v)
+    cbs = dict(clf.callbacks_)
+    assert cbs["restore_best"].monitor == "valid_acc" and not cbs["restore_best"].lower_is_better
+    # early stopping follows the same score, highest best
+    clf = _make(CNNClassifier, lr=0.0, max_epochs=40, patience=2, monitor="valid_acc",
+                module__batch_norm=False).fit(X, y)
+    es = dict(clf.callbacks_)["early_stopping"]
+    assert es.monitor == "valid_acc" and es.lower_is_better is False
+    assert len(clf.history) == 3  # frozen weights: no better accuracy after epoch 1
+    clf = _make(CNNClassifier, max_epochs=2, lr_schedule="plateau", monitor="valid_acc").fit(X, y)
+    sched = dict(clf.callbacks_)["lr_scheduler"]
+    assert sched.monitor == "valid_acc" and sched.mode == "max"
+    with pytest.raises(ValueError, match="monitor must be one of"):
+        _make(CNNClassifier, monitor="valid_f1").fit(X, y)
+
+
 @pytest.mark.parametrize("schedule", ["plateau", "cosine"])
 def test_lr_schedule(schedule):
     X, y = _images()

@@ -29,7 +29,7 @@ module__n_dense, module__n_dense_layers, module__dropout, module__batch_norm
         Architecture (see :class:`~sklearn_lc.nn.DmDtCNN`); all tunable in a
         grid search.
     lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
-restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
+restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose, **kwargs
         Training, as described in :class:`~sklearn_lc.nn.BaseLCNet`
         (AdamW, lr 1e-3, up to 30 epochs, batch 64, early stopping on a 10%
         stratified validation split).

@@ -29,7 +29,7 @@ module__hidden_size, module__num_layers, module__bidirectional, module__n_dense,
 module__dropout
         Architecture (see :class:`~sklearn_lc.nn.CNNLSTM`).
     lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
-restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
+restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose, **kwargs
         Training, as described in :class:`~sklearn_lc.nn.BaseLCNet`.
 
     Attributes

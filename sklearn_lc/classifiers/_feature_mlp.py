@@ -30,7 +30,7 @@ class FeatureMLPClassifier(BaseLCNet):
     module__dropout : float, default=0.1
         Dropout after each hidden layer.
     lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
-restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
+restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose, **kwargs
         Training, as described in :class:`~sklearn_lc.nn.BaseLCNet`.
 
     Attributes

@@ -49,7 +49,7 @@ class TransformerClassifier(BaseLCNet):
 module__head_layers, module__head_dropout
         See :class:`~sklearn_lc.nn.TransformerNet`.
     lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
-restore_best, lr_schedule, class_weight, random_state, device, verbose, **kwargs
+restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose, **kwargs
         Training, as described in :class:`~sklearn_lc.nn.BaseLCNet`.
 
     Attributes

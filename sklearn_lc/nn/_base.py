@@ -36,6 +36,9 @@ from skorch.utils import is_dataset, to_numpy
 __all__ = ["BaseLCNet", "RestoreBest", "encoded_accuracy"]
 
 WEIGHTS_FORMAT = "sklearn_lc-net"
+# validation scores that early stopping, best-epoch restoring and the plateau schedule can
+# follow, with whether lower is better
+MONITORS = {"valid_loss": True, "valid_acc": False}
 
 
 def _resolve_device(device: Any) -> Any:
@@ -95,11 +98,14 @@ class RestoreBest(Callback):
     Parameters
     ----------
     monitor : str, default="valid_loss"
-        History key to minimise. Epochs without it are ignored.
+        History key to optimise. Epochs without it are ignored.
+    lower_is_better : bool, default=True
+        Minimise (a loss) or maximise (a score) the monitored key.
     """
 
-    def __init__(self, monitor: str = "valid_loss"):
+    def __init__(self, monitor: str = "valid_loss", lower_is_better: bool = True):
         self.monitor = monitor
+        self.lower_is_better = lower_is_better
 
     def on_train_begin(self, net, **kwargs):  # noqa: D102
         self.best_score_ = np.inf
@@ -111,8 +117,10 @@ class RestoreBest(Callback):
         score = row.get(self.monitor)
         if score is None or not np.isfinite(score):
             return
+        score = float(score) if self.lower_is_better else -float(score)
+        # ties keep the earlier epoch
         if score < self.best_score_:
-            self.best_score_ = float(score)
+            self.best_score_ = score
             self.best_epoch_ = int(row["epoch"])
             self.best_state_ = {k: v.detach().clone()
                                 for k, v in net.module_.state_dict().items()}
@@ -154,17 +162,24 @@ class BaseLCNet(NeuralNetClassifier):
         samples for a stratified split (fewer than two per class), training
         goes on without one and a warning is issued.
     early_stopping : bool, default=True
-        Stop when the validation loss has not improved for ``patience``
+        Stop when the ``monitor`` score has not improved for ``patience``
         epochs (needs a validation split).
     patience : int, default=5
         Epochs without improvement before stopping.
     restore_best : bool, default=True
         Reload, at the end of training, the weights of the epoch with the
-        lowest validation loss (kept in memory; nothing is written to disk).
+        best ``monitor`` score (kept in memory; nothing is written to disk).
+    monitor : {"valid_loss", "valid_acc"}, default="valid_loss"
+        Validation score that early stopping, ``restore_best`` and the
+        ``"plateau"`` schedule follow: the (class-weighted) loss, lowest
+        best, or the accuracy, highest best. ``"valid_acc"`` suits a network
+        whose loss rises from overconfidence while its accuracy still
+        improves.
     lr_schedule : {None, "plateau", "cosine"}, default=None
-        ``"plateau"``: halve the learning rate when the monitored loss stalls
-        for ``max(1, patience // 2)`` epochs; ``"cosine"``: cosine annealing
-        over ``max_epochs``.
+        ``"plateau"``: halve the learning rate when the monitored score
+        stalls for ``max(1, patience // 2)`` epochs (the training loss
+        without a validation split); ``"cosine"``: cosine annealing over
+        ``max_epochs``.
     class_weight : None, "balanced" or dict, default=None
         Weights of the classes in the cross-entropy loss; ``"balanced"``:
         ``n_samples / (n_classes * count)``; a dict maps labels to weights
@@ -218,6 +233,7 @@ class BaseLCNet(NeuralNetClassifier):
         early_stopping: bool = True,
         patience: int = 5,
         restore_best: bool = True,
+        monitor: str = "valid_loss",
         lr_schedule: str | None = None,
         class_weight: Any = None,
         random_state: Any = None,
@@ -243,6 +259,7 @@ class BaseLCNet(NeuralNetClassifier):
         self.early_stopping = early_stopping
         self.patience = patience
         self.restore_best = restore_best
+        self.monitor = monitor
         self.lr_schedule = lr_schedule
         self.class_weight = class_weight
         self.random_state = random_state
@@ -284,17 +301,21 @@ class BaseLCNet(NeuralNetClassifier):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
         ]
+        monitor = self.monitor if self.monitor in MONITORS else "valid_loss"
+        lower = MONITORS[monitor]
         if valid:
             cbs.append(("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc",
                                                   lower_is_better=False)))
             if _truthy(self.early_stopping):
                 cbs.append(("early_stopping", EarlyStopping(
-                    monitor="valid_loss", patience=_as_int(self.patience, 5))))
+                    monitor=monitor, lower_is_better=lower,
+                    patience=_as_int(self.patience, 5))))
             if _truthy(self.restore_best):
-                cbs.append(("restore_best", RestoreBest("valid_loss")))
+                cbs.append(("restore_best", RestoreBest(monitor, lower_is_better=lower)))
         if schedule == "plateau":
             cbs.append(("lr_scheduler", LRScheduler(
-                policy="ReduceLROnPlateau", monitor="valid_loss" if valid else "train_loss",
+                policy="ReduceLROnPlateau", monitor=monitor if valid else "train_loss",
+                mode="min" if (lower or not valid) else "max",
                 patience=max(1, _as_int(self.patience, 2) // 2), factor=0.5)))
         elif schedule == "cosine":
             cbs.append(("lr_scheduler", LRScheduler(
@@ -522,6 +543,9 @@ class BaseLCNet(NeuralNetClassifier):
         if self.lr_schedule not in (None, "plateau", "cosine"):
             raise ValueError(f"{name}: lr_schedule must be None, 'plateau' or 'cosine', "
                              f"got {self.lr_schedule!r}")
+        if self.monitor not in MONITORS:
+            raise ValueError(f"{name}: monitor must be one of {sorted(MONITORS)}, "
+                             f"got {self.monitor!r}")
         if not isinstance(self.patience, (int, np.integer)) or self.patience < 1:
             raise ValueError(f"{name}: patience must be an int >= 1, got {self.patience!r}")
         if not isinstance(self.max_epochs, (int, np.integer)) or self.max_epochs < 1:
