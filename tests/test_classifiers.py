@@ -8,6 +8,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
 
 from sklearn_lc import CNNClassifier, CNNLSTMClassifier, TransformerClassifier
 from sklearn_lc.nn import BaseLCNet, DmDtCNN
@@ -155,6 +156,17 @@ def test_too_small_for_validation_warns_and_trains():
     assert "valid_loss" not in clf.history[-1]
 
 
+class Snap(Callback):
+    """Keep a copy of the module's weights at the end of every epoch."""
+
+    def initialize(self):
+        self.states = []
+        return self
+
+    def on_epoch_end(self, net, **kw):
+        self.states.append({k: v.clone() for k, v in net.module_.state_dict().items()})
+
+
 def test_early_stopping_and_restore_best():
     X, y = _images(n_per_class=20)
     # lr=0 freezes the weights; batch norm off, since its running statistics would
@@ -162,19 +174,6 @@ def test_early_stopping_and_restore_best():
     clf = _make(CNNClassifier, lr=0.0, max_epochs=40, patience=2, module__batch_norm=False)
     clf.fit(X, y)
     assert len(clf.history) == 3  # no improvement after the first epoch
-
-    class Recorder(torch.nn.Module):
-        pass
-
-    from skorch.callbacks import Callback
-
-    class Snap(Callback):
-        def initialize(self):
-            self.states = []
-            return self
-
-        def on_epoch_end(self, net, **kw):
-            self.states.append({k: v.clone() for k, v in net.module_.state_dict().items()})
 
     snap = Snap()
     clf = _make(CNNClassifier, lr=0.05, max_epochs=8, early_stopping=False,
@@ -189,16 +188,6 @@ def test_early_stopping_and_restore_best():
 
 
 def test_monitor_valid_acc_restores_the_most_accurate_epoch():
-    from skorch.callbacks import Callback
-
-    class Snap(Callback):
-        def initialize(self):
-            self.states = []
-            return self
-
-        def on_epoch_end(self, net, **kw):
-            self.states.append({k: v.clone() for k, v in net.module_.state_dict().items()})
-
     X, y = _images(n_per_class=20)
     snap = Snap()
     clf = _make(CNNClassifier, lr=0.05, max_epochs=8, early_stopping=False, monitor="valid_acc",
