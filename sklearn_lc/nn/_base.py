@@ -41,6 +41,10 @@ WEIGHTS_FORMAT = "sklearn_lc-net"
 MONITORS = {"valid_loss": True, "valid_acc": False}
 
 
+def _is_monitor(value: Any) -> bool:
+    return isinstance(value, str) and value in MONITORS
+
+
 def _resolve_device(device: Any) -> Any:
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -301,7 +305,7 @@ class BaseLCNet(NeuralNetClassifier):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
         ]
-        monitor = self.monitor if self.monitor in MONITORS else "valid_loss"
+        monitor = self.monitor if _is_monitor(self.monitor) else "valid_loss"
         lower = MONITORS[monitor]
         if valid:
             cbs.append(("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc",
@@ -543,7 +547,7 @@ class BaseLCNet(NeuralNetClassifier):
         if self.lr_schedule not in (None, "plateau", "cosine"):
             raise ValueError(f"{name}: lr_schedule must be None, 'plateau' or 'cosine', "
                              f"got {self.lr_schedule!r}")
-        if self.monitor not in MONITORS:
+        if not _is_monitor(self.monitor):
             raise ValueError(f"{name}: monitor must be one of {sorted(MONITORS)}, "
                              f"got {self.monitor!r}")
         if not isinstance(self.patience, (int, np.integer)) or self.patience < 1:
