@@ -76,6 +76,11 @@ def plain_torch_epoch(make_module, X: np.ndarray, y: np.ndarray,
 CPU_SIZE = {"TransformerClassifier": {"d_model": 64}}
 
 
+def cpu_size_params(name: str) -> dict:
+    """Return the ``module__*`` parameters of an estimator's CPU size ({} for its defaults)."""
+    return {f"module__{k}": v for k, v in CPU_SIZE.get(name, {}).items()}
+
+
 def throughput(quick: bool) -> list[dict]:
     rng = np.random.RandomState(0)
     cases = [
@@ -93,10 +98,9 @@ def throughput(quick: bool) -> list[dict]:
             X[..., 3] = (np.arange(shape[0])[None, :] < lengths[:, None])
             X[X[..., 3] == 0] = 0.0
         y = rng.randint(0, 7, n)
-        size = CPU_SIZE.get(name, {})
-        kwargs = {**cls._default_module_params, **size, "n_classes": 7,
+        kwargs = {**cls._default_module_params, **CPU_SIZE.get(name, {}), "n_classes": 7,
                   **({"in_channels": 1} if shape[-1] != 4 else {})}
-        module_params = {f"module__{k}": v for k, v in size.items()}
+        module_params = cpu_size_params(name)
 
         def make_module(kwargs=kwargs, cls=cls):
             return cls._default_module(**kwargs)
@@ -158,7 +162,7 @@ def crts_run(per_class: int, folds: int, epochs: dict, quick: bool,
         n_epochs = []
         for k, (tr, te) in enumerate(splits):
             clf = cls(max_epochs=epochs[name], patience=5, random_state=k,
-                      **{f"module__{k_}": v for k_, v in CPU_SIZE.get(name, {}).items()},
+                      **cpu_size_params(name),
                       **(fit_params or {}))
             clf.fit(Z[tr], y[tr])
             pred[te] = clf.predict(Z[te])

@@ -72,11 +72,10 @@ def models(seed: int, epochs: int, enc: dict, have_features: bool, mlp_epochs: i
            early_stopping: bool):
     from sklearn_lc import TransformerClassifier
 
+    # without early stopping no validation split: a few stars per class only add noise
+    split = {} if early_stopping else {"validation_fraction": None}
     common = dict(max_epochs=epochs, batch_size=32, class_weight="balanced",
-                  random_state=seed)
-    if not early_stopping:
-        # a validation split of a few stars per class only adds noise: train on all of them
-        common.update(validation_fraction=None)
+                  random_state=seed, **split)
     out = {
         "scratch": ("windows", lambda: TransformerClassifier(
             module__d_model=enc["d_model"], module__n_heads=enc["n_heads"],
@@ -92,10 +91,7 @@ def models(seed: int, epochs: int, enc: dict, have_features: bool, mlp_epochs: i
     if have_features:
         from sklearn_lc import FeatureMLPClassifier
 
-        mlp = dict(max_epochs=mlp_epochs, batch_size=32, class_weight="balanced",
-                   random_state=seed)
-        if not early_stopping:
-            mlp.update(validation_fraction=None)
+        mlp = dict(common, max_epochs=mlp_epochs)
         out["rf-features"] = ("features", lambda: RandomForestClassifier(
             300, class_weight="balanced", random_state=seed, n_jobs=1))
         out["mlp-scratch"] = ("features", lambda: FeatureMLPClassifier(lr=1e-3, **mlp))
@@ -196,9 +192,8 @@ def main() -> None:
         provenance = []
         ran_models = {r["model"] for r in rows}
         if old is not None:
-            ran = ran_models
             rows = [r for r in old["rows"]
-                    if r["model"] not in ran and r["model"] not in args.drop] + rows
+                    if r["model"] not in ran_models and r["model"] not in args.drop] + rows
             t_feat_ = t_feat if t_feat is not None else old.get("feature_seconds")
             provenance = list(old.get("provenance", OLD_PROVENANCE))
         # aggregate
