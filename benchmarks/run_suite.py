@@ -423,6 +423,16 @@ def mix_accuracy(fold: dict, counts: dict, y: np.ndarray | None = None) -> float
     return float(share @ recall)
 
 
+def single_class_folds(folds: list) -> int:
+    """Count the folds in which every test star was predicted as one class.
+
+    A network that never leaves its initial plateau does this; the report
+    names such pipelines so that a mean over folds is read with it in mind.
+    """
+    return sum(int(np.count_nonzero(np.asarray(fo["confusion"]).sum(axis=0)) == 1)
+               for fo in folds)
+
+
 def report(results: dict, out: Path, args) -> str:
     import matplotlib
 
@@ -449,6 +459,13 @@ def report(results: dict, out: Path, args) -> str:
         for ref, acc, f1 in PUBLISHED.get(task, []):
             lines.append(f"| *published: {ref}* | {acc:.3f} | {'' if f1 is None else f1} | |")
         lines.append("")
+        stuck = {n: (single_class_folds(f), len(f)) for n, f in tres["pipelines"].items() if f}
+        stuck = {n: v for n, v in stuck.items() if v[0]}
+        if stuck:
+            lines += ["Folds in which a pipeline predicted one class for every test star "
+                      "(a network that never left its initial plateau; its mean above "
+                      "averages these with the folds that trained): "
+                      + ", ".join(f"{n} {k} of {m}" for n, (k, m) in stuck.items()) + ".", ""]
         mixes = {m: c for m, c in PUBLISHED_MIX.get(task, {}).items()
                  if set(tres["classes"]) == set(c)}
         if mixes and rows:

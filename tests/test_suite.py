@@ -97,3 +97,11 @@ def test_mix_accuracy_restates_recalls_at_another_class_mix():
     assert mix_accuracy(fold, {"a": 3, "b": 1}, y) == pytest.approx(1.0)
     # at 19:1 star 2 flips to a too: recall of b drops to 0
     assert mix_accuracy(fold, {"a": 19, "b": 1}, y) == pytest.approx(0.95)
+
+
+def test_single_class_folds_counts_folds_with_one_predicted_class():
+    single_class_folds = _suite().single_class_folds
+    stuck = {"confusion": [[0, 4, 0], [0, 3, 0], [0, 5, 0]]}  # everything predicted as class 1
+    trained = {"confusion": [[4, 0, 0], [1, 2, 0], [0, 5, 0]]}  # two classes predicted
+    assert single_class_folds([stuck, trained, stuck]) == 2
+    assert single_class_folds([trained]) == 0
