@@ -18,7 +18,9 @@ The report (``<out>/report.md``, ``<out>/report.html``, ``<out>/*.png``)
 holds the mean ± std accuracy and macro-F1 of each pipeline next to the
 published figures, the per-class F1 of the best pipeline, its confusion
 matrix, the learning curves of the deep models, and whether stacking beats
-its best member.
+its best member. It covers the pipelines of the command that wrote it: after
+a run restricted with ``--pipelines``, ``--report-only`` rewrites it from every
+pipeline whose folds are all finished.
 
 The other benchmarks run from the same command (``--benchmarks``, all by
 default): speed ratios against the reference libraries (``dmdt-speed``,
