@@ -542,10 +542,11 @@ def report(results: dict, out: Path, args) -> str:
                   if f and "history" in f[0]}
         if curves:
             fig, ax = plt.subplots(figsize=(6, 3.5))
-            for n, h in curves.items():
-                ax.plot(h["train_loss"], label=f"{n} train")
+            for i, (n, h) in enumerate(curves.items()):
+                color = f"C{i % 10}"  # one colour per pipeline: train solid, valid dashed
+                ax.plot(h["train_loss"], color=color, label=f"{n} train")
                 if not np.all(np.isnan(h["valid_loss"])):
-                    ax.plot(h["valid_loss"], "--", label=f"{n} valid")
+                    ax.plot(h["valid_loss"], "--", color=color, label=f"{n} valid")
             ax.set_xlabel("epoch")
             ax.set_ylabel("loss")
             ax.legend(fontsize=7)
