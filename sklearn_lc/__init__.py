@@ -14,6 +14,7 @@ from ._version import __version__
 from .datasets import load_light_curves, make_light_curves
 from .sampling import RaggedResampler
 from .transformers import DmDtImage, FeatureExtractor, FreedmanDiaconisHist, WindowPad
+from .transformers import FeatureFold, PhaseFold
 from .utils import check_light_curves, from_long_frame
 
 # public name -> module defining it, imported lazily (they need torch)
@@ -22,6 +23,7 @@ _LAZY = {
     "CNNLSTMClassifier": ".classifiers._cnn_lstm",
     "TransformerClassifier": ".classifiers._transformer",
     "FeatureMLPClassifier": ".classifiers._feature_mlp",
+    "HybridClassifier": ".classifiers._hybrid",
     "MaskedPretrainer": ".classifiers._pretrainer",
     "TransferClassifier": ".classifiers._transfer",
     "EncoderEmbedding": ".transformers._embedding",
@@ -46,9 +48,12 @@ __all__ = [
     "DmDtImage",
     "EncoderEmbedding",
     "FeatureExtractor",
+    "FeatureFold",
     "FeatureMLPClassifier",
     "FreedmanDiaconisHist",
+    "HybridClassifier",
     "MaskedPretrainer",
+    "PhaseFold",
     "RaggedResampler",
     "TransferClassifier",
     "TransformerClassifier",

@@ -1,6 +1,8 @@
 """Torch networks (pure torch) and the shared skorch base of the deep classifiers."""
 
+from ._augment import BinnedAugment, SequenceAugment
 from ._base import BaseLCNet, RestoreBest, encoded_accuracy
+from ._hybrid import HybridNet, QuantileNormalizer
 from ._modules import (
     CNNLSTM,
     AstromerEncoder,
@@ -8,6 +10,7 @@ from ._modules import (
     DmDtCNN,
     LSTMHead,
     MLPHead,
+    PhasePositionalEncoding,
     TimePositionalEncoding,
     TransformerNet,
     masked_mean,
@@ -18,12 +21,17 @@ from ._modules import (
 __all__ = [
     "AstromerEncoder",
     "BaseLCNet",
+    "BinnedAugment",
     "CNNLSTM",
     "ConvLSTMEncoder",
     "DmDtCNN",
+    "HybridNet",
     "LSTMHead",
     "MLPHead",
+    "PhasePositionalEncoding",
+    "QuantileNormalizer",
     "RestoreBest",
+    "SequenceAugment",
     "TimePositionalEncoding",
     "TransformerNet",
     "encoded_accuracy",
