@@ -169,6 +169,13 @@ def _normalise(m: np.ndarray) -> tuple[float, float]:
     return float(q50), scale if scale > 0.0 else 1.0
 
 
+def _group_median(v: np.ndarray, group: np.ndarray, start: np.ndarray,
+                  count: np.ndarray) -> np.ndarray:
+    """Median of ``v`` within each run of equal, sorted ``group`` values (given starts, counts)."""
+    vs = v[np.lexsort((v, group))]
+    return 0.5 * (vs[start + (count - 1) // 2] + vs[start + count // 2])
+
+
 def _bin_one(phase: np.ndarray, m: np.ndarray, e: np.ndarray, n_bins: int) -> np.ndarray:
     """Phase-binned sequence ``(n_bins, 5)`` (BIN_CHANNELS) of one folded curve."""
     out = np.zeros((n_bins, len(BIN_CHANNELS)), dtype=np.float64)
@@ -176,29 +183,35 @@ def _bin_one(phase: np.ndarray, m: np.ndarray, e: np.ndarray, n_bins: int) -> np
     centre, scale = _normalise(m)
     z = (m - centre) / scale
     ez = e / scale
-    idx = np.minimum((phase * n_bins).astype(np.int64), n_bins - 1)
-    bounds = np.searchsorted(idx, np.arange(n_bins + 1))  # phase is sorted
-    for j in range(n_bins):
-        a, b = bounds[j], bounds[j + 1]
-        if b == a:
-            continue
-        zj = z[a:b]
-        med = float(np.median(zj))
-        out[j, 1] = med
-        ej = ez[a:b]
-        ej = ej[np.isfinite(ej)]
-        out[j, 2] = float(np.median(ej)) / math.sqrt(b - a) if ej.size else 0.0
-        out[j, 3] = 1.0
-        out[j, 4] = 1.4826 * float(np.median(np.abs(zj - med))) if b - a > 1 else 0.0
+    idx = np.minimum((phase * n_bins).astype(np.int64), n_bins - 1)  # sorted (phase is)
+    counts = np.bincount(idx, minlength=n_bins)
+    filled = np.flatnonzero(counts)
+    c = counts[filled]
+    start = np.concatenate([[0], np.cumsum(counts)])[filled]
+    med = _group_median(z, idx, start, c)
+    out[filled, 1] = med
+    out[filled, 3] = 1.0
+    dev = np.abs(z - np.repeat(med, c))
+    out[filled, 4] = np.where(c > 1, 1.4826 * _group_median(dev, idx, start, c), 0.0)
+    good = np.isfinite(ez)
+    if good.all():
+        out[filled, 2] = _group_median(ez, idx, start, c) / np.sqrt(c)
+    elif good.any():
+        gi = idx[good]
+        gc = np.bincount(gi, minlength=n_bins)
+        gs = np.concatenate([[0], np.cumsum(gc)])
+        has = gc[filled] > 0
+        emed = np.zeros(filled.size)
+        emed[has] = _group_median(ez[good], gi, gs[filled][has], gc[filled][has])
+        out[filled, 2] = emed / np.sqrt(c)
     full = out[:, 3] > 0
     if not full.all():
         # empty bins: circular linear interpolation of mag and err between filled bins
         xs = np.flatnonzero(full)
         empty = np.flatnonzero(~full)
         xp = np.concatenate([xs - n_bins, xs, xs + n_bins])
-        for c in (1, 2):
-            fp = np.tile(out[xs, c], 3)
-            out[empty, c] = np.interp(empty, xp, fp)
+        for ch in (1, 2):
+            out[empty, ch] = np.interp(empty, xp, np.tile(out[xs, ch], 3))
     return out
 
 
