@@ -28,6 +28,7 @@ from ._modules import AstromerEncoder, DmDtCNN, MLPHead, masked_mean
 __all__ = [
     "BACKBONES",
     "HybridNet",
+    "PeriodicEmbedding",
     "PhaseCNNEncoder",
     "PhaseLSTMEncoder",
     "PhaseTransformerEncoder",
@@ -101,27 +102,73 @@ class QuantileNormalizer(nn.Module):
         return torch.where(missing, torch.zeros_like(x), z.t())
 
 
+class PeriodicEmbedding(nn.Module):
+    """Per-feature periodic embedding of numbers ("PLR", Gorishniy et al. 2022).
+
+    Feature ``x_j`` becomes ``ReLU(W_j [sin(2 pi c_j x_j), cos(2 pi c_j x_j)] + b_j)``
+    with ``k`` trainable frequencies ``c_j`` (initialised from ``N(0, sigma^2)``)
+    and a per-feature linear map to ``d`` dimensions; the ``n_features * d``
+    outputs are concatenated. It lets an MLP draw sharp, non-monotone
+    boundaries on single features, as trees do.
+
+    Parameters
+    ----------
+    n_features : int
+        Input width.
+    n_frequencies : int, default=16
+        Frequencies ``k`` per feature.
+    dim : int, default=16
+        Output dimensions ``d`` per feature.
+    sigma : float, default=0.5
+        Standard deviation of the initial frequencies (inputs are normal scores).
+    """
+
+    def __init__(self, n_features: int, n_frequencies: int = 16, dim: int = 16,
+                 sigma: float = 0.5):
+        super().__init__()
+        self.freq = nn.Parameter(torch.randn(n_features, n_frequencies) * sigma)
+        bound = 1.0 / (2 * n_frequencies) ** 0.5
+        self.weight = nn.Parameter(torch.empty(n_features, 2 * n_frequencies, dim)
+                                   .uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(n_features, dim).uniform_(-bound, bound))
+        self.out_features = n_features * dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``(n, n_features * dim)`` from ``(n, n_features)``."""
+        ang = 2.0 * torch.pi * x.unsqueeze(-1) * self.freq
+        h = torch.cat([torch.sin(ang), torch.cos(ang)], dim=-1)
+        h = torch.einsum("nfk,fkd->nfd", h, self.weight) + self.bias
+        return torch.relu(h).flatten(1)
+
+
 class TabularEncoder(nn.Module):
-    """Quantile normalisation, then dense layers with batch norm, ReLU and dropout.
+    """Quantile normalisation (+ optional periodic embedding), then dense layers.
 
     Parameters
     ----------
     n_features : int
         Input width.
     hidden : sequence of int, default=(128, 128)
-        Widths of the dense layers; the last is the embedding width.
+        Widths of the dense layers (linear, batch norm, ReLU, dropout); the
+        last is the embedding width.
     dropout : float, default=0.1
         Dropout after each layer.
     n_quantiles : int, default=64
         Quantiles of :class:`QuantileNormalizer`.
+    embedding : {"none", "periodic"}, default="none"
+        ``"periodic"``: a :class:`PeriodicEmbedding` of the normal scores
+        before the dense layers.
     """
 
     def __init__(self, n_features: int, hidden: Sequence[int] = (128, 128),
-                 dropout: float = 0.1, n_quantiles: int = 64):
+                 dropout: float = 0.1, n_quantiles: int = 64, embedding: str = "none"):
         super().__init__()
+        if embedding not in ("none", "periodic"):
+            raise ValueError(f"embedding must be 'none' or 'periodic', got {embedding!r}")
         self.normalizer = QuantileNormalizer(n_features, n_quantiles)
+        self.embedding = PeriodicEmbedding(n_features) if embedding == "periodic" else None
         layers: list[nn.Module] = []
-        width = n_features
+        width = self.embedding.out_features if self.embedding is not None else n_features
         for h in hidden:
             layers += [nn.Linear(width, int(h)), _BatchNorm1d(int(h)), nn.ReLU(),
                        nn.Dropout(dropout)]
@@ -131,13 +178,31 @@ class TabularEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the embedding ``(n, embedding_dim)`` of features ``(n, n_features)``."""
-        return self.layers(self.normalizer(x))
+        z = self.normalizer(x)
+        if self.embedding is not None:
+            z = self.embedding(z)
+        return self.layers(z)
+
+
+class CircularConv1d(nn.Conv1d):
+    """1-D "same" convolution over a circle (phase wraps), for any sequence length.
+
+    torch's ``padding_mode="circular"`` refuses sequences shorter than the
+    padding; here the wrap-around indices are taken modulo the length.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
+        super().__init__(in_channels, out_channels, kernel_size, padding=0)
+        self.pad = kernel_size // 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        L = x.shape[-1]
+        idx = torch.remainder(torch.arange(-self.pad, L + self.pad, device=x.device), L)
+        return super().forward(x.index_select(-1, idx))
 
 
 def _circular_conv_block(c_in: int, c_out: int, kernel_size: int) -> list[nn.Module]:
-    return [nn.Conv1d(c_in, c_out, kernel_size, padding=kernel_size // 2,
-                      padding_mode="circular"),
-            nn.BatchNorm1d(c_out), nn.ReLU()]
+    return [CircularConv1d(c_in, c_out, kernel_size), nn.BatchNorm1d(c_out), nn.ReLU()]
 
 
 class PhaseCNNEncoder(nn.Module):
@@ -272,6 +337,9 @@ class HybridNet(nn.Module):
         :class:`PhaseTransformerEncoder`.
     tabular_hidden : sequence of int, default=(128, 128)
         Dense widths of the tabular branch.
+    tabular_embedding : {"none", "periodic"}, default="none"
+        Periodic embedding of the features before the tabular branch's dense
+        layers (:class:`PeriodicEmbedding`).
     n_filters : int, default=32
         Filters of the convolutional backbones.
     n_conv : int, default=3
@@ -302,7 +370,8 @@ class HybridNet(nn.Module):
 
     def __init__(self, n_tabular: int = 21, sequence_shape: Sequence[int] = (64, 5),
                  n_classes: int = 2, backbone: str = "cnn",
-                 tabular_hidden: Sequence[int] = (128, 128), n_filters: int = 32,
+                 tabular_hidden: Sequence[int] = (128, 128), tabular_embedding: str = "none",
+                 n_filters: int = 32,
                  n_conv: int = 3, hidden_size: int = 64, d_model: int = 64, n_heads: int = 4,
                  n_blocks: int = 2, n_harmonics: int = 8, head_hidden: Sequence[int] = (128,),
                  dropout: float = 0.2, n_quantiles: int = 64, augment_noise: float = 0.0,
@@ -322,8 +391,8 @@ class HybridNet(nn.Module):
         self.n_tabular = int(n_tabular)
         self.sequence_shape = shape
         self.n_sequence = int(np.prod(shape))
-        self.tabular = TabularEncoder(self.n_tabular, tabular_hidden, dropout / 2, n_quantiles) \
-            if self.n_tabular > 0 else None
+        self.tabular = TabularEncoder(self.n_tabular, tabular_hidden, dropout / 2, n_quantiles,
+                                      tabular_embedding) if self.n_tabular > 0 else None
         self.augment = BinnedAugment(augment_noise, augment_drop, augment_phase_shift)
         if len(shape) == 3:
             self.sequence = _ImageEncoder(shape[0], n_filters)
