@@ -230,13 +230,15 @@ def _naming_stars(ids: Sequence[Any], source: str) -> Iterator[None]:
         if exc.source is None:
             star = ids[exc.index] if 0 <= exc.index < len(ids) else None
             exc = exc.located(star=star, source=source)
-        raise CLIError(str(exc)) from exc
+        # a model step's min_points is not a command-line option: say what it means
+        message = re.sub(r"fewer than min_points=(\d+)", r"fewer than the \1 the model needs",
+                         str(exc))
+        raise CLIError(message) from exc
 
 
 def _cli_words(message: str) -> str:
     """Say the command-line option where a message names a Python argument."""
-    message = message.replace("use on_invalid='drop_points'", "use --on-invalid drop_points")
-    return re.sub(r"fewer than min_points=(\d+)", r"fewer than the \1 the model needs", message)
+    return message.replace("use on_invalid='drop_points'", "use --on-invalid drop_points")
 
 
 # --------------------------------------------------------------------------- models

@@ -142,7 +142,8 @@ def _check_point_arrays(arrays: dict, path: Path, band: str = "") -> int:
         )
     if o[-1] != n_points:
         raise ValueError(
-            f"{path}: array {off!r} ends at {o[-1]} but {time!r} has {n_points} points"
+            f"{path}: array {off!r} ends at {o[-1]} but {time!r} has {n_points} "
+            f"point{'' if n_points == 1 else 's'}"
         )
     return o.size - 1
 
@@ -270,7 +271,8 @@ def load_light_curves(
         n_band = _check_point_arrays(arrays, path, f"_{band}")
         if n_band != n:
             raise ValueError(
-                f"{path}: array 'offsets_{band}' describes {n_band} stars, 'offsets' {n}"
+                f"{path}: array 'offsets_{band}' describes {n_band} star"
+                f"{'' if n_band == 1 else 's'}, 'offsets' {n}"
             )
         lb = _split(arrays, f"time_{band}", f"mag_{band}", f"err_{band}", f"offsets_{band}")
         # a star may have no points in an extra band: keep its slot, as empty arrays

@@ -63,6 +63,8 @@ class LightCurveError(ValueError):
     lcs.csv: star 4099: too short
     """
 
+    __module__ = "sklearn_lc.utils"  # its public home, shown in tracebacks
+
     def __init__(self, index: int, problem: str, *, star: Any = None, source: Any = None):
         self.index = int(index)
         self.problem = str(problem)
@@ -119,6 +121,8 @@ class LightCurveTypeError(LightCurveError, TypeError):
 
     A :class:`LightCurveError` (with its ``index``) that is also a ``TypeError``.
     """
+
+    __module__ = "sklearn_lc.utils"
 
 
 def _rebuild_error(cls: type, index: int, problem: str, star: Any, source: Any) -> Exception:
