@@ -11,7 +11,8 @@ from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 from sklearn_lc import CNNClassifier, CNNLSTMClassifier, TransformerClassifier
-from sklearn_lc.nn import BaseLCNet, DmDtCNN
+from sklearn_lc.classifiers import BaseLCNet
+from sklearn_lc.nn import DmDtCNN
 
 ALL = (CNNClassifier, CNNLSTMClassifier, TransformerClassifier)
 SEQ = (CNNLSTMClassifier, TransformerClassifier)
@@ -142,7 +143,9 @@ def test_validation_split_is_stratified_and_optional():
     _, valid2 = clf.get_split_datasets(X, y)
     assert valid.indices.tolist() == valid2.indices.tolist()
     names = dict(clf.callbacks_)
-    assert "early_stopping" in names and "restore_best" in names
+    assert names["early_stopping"].load_best and "restore_best" not in names
+    cbs = dict(_make(CNNClassifier, early_stopping=False).fit(X, y).callbacks_)
+    assert "early_stopping" not in cbs and cbs["restore_best"].load_best
     clf = _make(CNNClassifier, validation_fraction=None).fit(X, y)
     assert "valid_loss" not in clf.history[-1]
     assert "early_stopping" not in dict(clf.callbacks_)
@@ -199,6 +202,7 @@ def test_monitor_valid_acc_restores_the_most_accurate_epoch():
         torch.testing.assert_close(final[k], v)
     cbs = dict(clf.callbacks_)
     assert cbs["restore_best"].monitor == "valid_acc" and not cbs["restore_best"].lower_is_better
+    assert cbs["restore_best"].best_epoch_ == best + 1
     # early stopping follows the same score, highest best
     clf = _make(CNNClassifier, lr=0.0, max_epochs=40, patience=2, monitor="valid_acc",
                 module__batch_norm=False).fit(X, y)
@@ -284,26 +288,17 @@ def test_pickle_and_safetensors_round_trip(cls, tmp_path):
     clf2 = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clf2.predict_proba(X), a)
     path = clf.save(tmp_path / "net")
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
-    cfg = json.loads((path / "config.json").read_text())
-    assert cfg["state"]["classes"] == ["EW", "LPV", "RRab"]
+    cfg = json.loads((path / "model.json").read_text())
+    assert cfg["kind"] == "network" and cfg["classes"] == ["EW", "LPV", "RRab"]
+    assert [p.suffix for p in sorted(path.iterdir())] == [".json", ".safetensors"]
     clf3 = cls.load(path)
+    assert type(clf3) is cls and clf3.module_spec_ == clf.module_spec_
     np.testing.assert_array_equal(clf3.predict_proba(X), a)
     np.testing.assert_array_equal(clf3.predict(X), clf.predict(X))
+    # saving again replaces the directory
+    assert clf3.save(path) == path
     with pytest.raises(ValueError, match="not a"):
         (CNNLSTMClassifier if cls is CNNClassifier else CNNClassifier).load(path)
-
-
-def test_model_state_api_used_by_model_directories(tmp_path):
-    X, y = _windows()
-    clf = _make(TransformerClassifier, module__head="lstm").fit(X, y)
-    state = clf.save_model_state(tmp_path / "w.safetensors")
-    json.dumps(state)
-    params = {"module__d_model": 16, "module__n_heads": 2, "module__head_hidden": (16,),
-              "module__head": "lstm"}
-    clf2 = TransformerClassifier.load_model_state(tmp_path / "w.safetensors", params=params,
-                                                  state=state)
-    np.testing.assert_allclose(clf2.predict_proba(X), clf.predict_proba(X), atol=1e-6)
 
 
 @pytest.mark.parametrize("cls", ALL)

@@ -8,7 +8,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lc import EncoderEmbedding, MaskedPretrainer, make_light_curves
-from sklearn_lc.nn._pretrain import ReconstructionHead, make_masked_batch, masked_rmse
+from sklearn_lc.transfer._masking import ReconstructionHead, make_masked_batch, masked_rmse
 
 TINY = dict(d_model=16, n_heads=2, n_blocks=1, window=40, batch_size=16)
 
@@ -119,8 +119,8 @@ def test_pretraining_reduces_heldout_rmse_and_roundtrips(tmp_path):
     assert list(pre.get_feature_names_out()[:2]) == ["emb_0", "emb_1"]
     # save / load round trip
     path = pre.save(tmp_path / "enc")
-    assert path.suffix == ".safetensors" and (tmp_path / "enc.json").is_file()
-    pre2 = MaskedPretrainer.load(tmp_path / "enc.json")
+    assert path == tmp_path / "enc" and (path / "model.json").is_file()
+    pre2 = MaskedPretrainer.load(path)
     np.testing.assert_allclose(pre2.transform(X), E, rtol=1e-5, atol=1e-6)
     assert pre2.history_ == pre.history_
     assert pre2.score(X) == pytest.approx(pre.score(X))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..nn._base import BaseLCNet
 from ..nn._modules import TransformerNet
+from ._base import BaseLCNet
 
 __all__ = ["TransformerClassifier"]
 

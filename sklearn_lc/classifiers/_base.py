@@ -1,15 +1,17 @@
 """BaseLCNet: the one skorch base class of the deep light-curve classifiers.
 
-Everything the three deep estimators (and the transfer classifier) share
-lives here: label encoding, float32 casting at the boundary, seeding,
-device choice, class weights, the stratified validation split, the default
-callbacks (early stopping, in-memory restore of the best epoch, learning-rate
-schedule, progress display) and safe saving of weights (safetensors + JSON).
+Everything the deep estimators (and the transfer classifier) share lives
+here: label encoding, float32 casting at the boundary, seeding, device choice,
+class weights, the stratified validation split, the default callbacks
+(skorch's early stopping with in-memory restore of the best epoch,
+learning-rate schedules, progress display) and the hooks that
+:mod:`sklearn_lc.model_io` uses to save and rebuild a fitted network (weights
+in safetensors, configuration in JSON).
 """
 
 from __future__ import annotations
 
-import json
+import inspect
 import os
 import warnings
 from contextlib import contextmanager
@@ -21,7 +23,6 @@ import torch
 from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier
 from skorch.callbacks import (
-    Callback,
     EarlyStopping,
     EpochScoring,
     EpochTimer,
@@ -33,9 +34,8 @@ from skorch.callbacks import (
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_numpy
 
-__all__ = ["BaseLCNet", "RestoreBest", "encoded_accuracy"]
+__all__ = ["BaseLCNet", "RestoreBest", "encoded_accuracy", "module_spec"]
 
-WEIGHTS_FORMAT = "sklearn_lc-net"
 # validation scores that early stopping, best-epoch restoring and the plateau schedule can
 # follow, with whether lower is better
 MONITORS = {"valid_loss": True, "valid_acc": False}
@@ -96,43 +96,50 @@ def encoded_accuracy(net: Any, X: Any, y: Any) -> float:
     return float(np.mean(np.argmax(proba, axis=1) == to_numpy(y).astype(np.int64)))
 
 
-class RestoreBest(Callback):
-    """Keep the module weights of the best epoch in memory and load them at the end.
+class RestoreBest(EarlyStopping):
+    """Keep the weights of the best epoch in memory and load them at the end; never stop.
+
+    skorch's :class:`~skorch.callbacks.EarlyStopping` with ``load_best=True``
+    restores the best epoch, but only together with stopping, and
+    :class:`~skorch.callbacks.Checkpoint` restores from files. This is
+    ``EarlyStopping(load_best=True)`` with an infinite patience: what
+    ``restore_best=True, early_stopping=False`` needs.
 
     Parameters
     ----------
     monitor : str, default="valid_loss"
-        History key to optimise. Epochs without it are ignored.
+        History key to optimise.
     lower_is_better : bool, default=True
         Minimise (a loss) or maximise (a score) the monitored key.
     """
 
     def __init__(self, monitor: str = "valid_loss", lower_is_better: bool = True):
+        super().__init__(monitor=monitor, lower_is_better=lower_is_better,
+                         patience=np.inf, load_best=True)
         self.monitor = monitor
         self.lower_is_better = lower_is_better
 
-    def on_train_begin(self, net, **kwargs):  # noqa: D102
-        self.best_score_ = np.inf
-        self.best_epoch_ = None
-        self.best_state_ = None
 
-    def on_epoch_end(self, net, **kwargs):  # noqa: D102
-        row = net.history[-1]
-        score = row.get(self.monitor)
-        if score is None or not np.isfinite(score):
-            return
-        score = float(score) if self.lower_is_better else -float(score)
-        # ties keep the earlier epoch
-        if score < self.best_score_:
-            self.best_score_ = score
-            self.best_epoch_ = int(row["epoch"])
-            self.best_state_ = {k: v.detach().clone()
-                                for k, v in net.module_.state_dict().items()}
+def module_spec(module_cls: type, kwargs: dict) -> dict | None:
+    """Return ``{"class", "kwargs"}`` (every constructor argument) that rebuilds a module.
 
-    def on_train_end(self, net, **kwargs):  # noqa: D102
-        if getattr(self, "best_state_", None) is not None:
-            net.module_.load_state_dict(self.best_state_)
-        self.best_state_ = None  # do not carry a second copy of the weights in pickles
+    ``None`` for a class that is not exported by :mod:`sklearn_lc.nn` (it
+    could not be rebuilt safely from a file).
+    """
+    from .. import nn
+
+    if getattr(nn, getattr(module_cls, "__name__", ""), None) is not module_cls:
+        return None
+    sig = inspect.signature(module_cls)
+    bound = sig.bind(**kwargs)
+    bound.apply_defaults()
+    out = {}
+    for name, value in bound.arguments.items():
+        if sig.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        else:
+            out[name] = value
+    return {"class": module_cls.__name__, "kwargs": out}
 
 
 class BaseLCNet(NeuralNetClassifier):
@@ -311,10 +318,12 @@ class BaseLCNet(NeuralNetClassifier):
             cbs.append(("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc",
                                                   lower_is_better=False)))
             if _truthy(self.early_stopping):
+                # skorch's early stopping also restores the best epoch (in memory)
                 cbs.append(("early_stopping", EarlyStopping(
                     monitor=monitor, lower_is_better=lower,
-                    patience=_as_int(self.patience, 5))))
-            if _truthy(self.restore_best):
+                    patience=_as_int(self.patience, 5),
+                    load_best=_truthy(self.restore_best))))
+            elif _truthy(self.restore_best):
                 cbs.append(("restore_best", RestoreBest(monitor, lower_is_better=lower)))
         if schedule == "plateau":
             cbs.append(("lr_scheduler", LRScheduler(
@@ -385,13 +394,25 @@ class BaseLCNet(NeuralNetClassifier):
         return getattr(self, "classes_inferred_", None)
 
     def initialize_module(self) -> BaseLCNet:
-        """Build the module with ``module__*`` params plus those read from the data."""
+        """Build the module with ``module__*`` params plus those read from the data.
+
+        A network being loaded by :mod:`sklearn_lc.model_io` arrives already
+        built (and checked against its file) and is used as it is.
+        """
+        loaded = self.__dict__.pop("_loaded_module_", None)
+        if loaded is not None:
+            self.module_ = loaded
+            return self
+        self.module_, self.module_spec_ = self._build_module()
+        return self
+
+    def _build_module(self) -> tuple[torch.nn.Module, dict | None]:
+        """Return the new network and its :func:`module_spec` (None: cannot be saved)."""
         module = self.module if self.module is not None else self._default_module
         if isinstance(module, torch.nn.Module):
-            self.module_ = module
-            return self
-        self.module_ = module(**self._module_kwargs())
-        return self
+            return module, None
+        kwargs = self._module_kwargs()
+        return module(**kwargs), module_spec(module, kwargs)
 
     def initialize_criterion(self) -> BaseLCNet:
         """Build the loss, with the class weights of ``class_weight``."""
@@ -654,79 +675,34 @@ class BaseLCNet(NeuralNetClassifier):
         return tags
 
     # -------------------------------------------------------------- save/load
-    def save_model_state(self, file: str | os.PathLike) -> dict:
-        """Write the module weights to ``file`` (safetensors); return the JSON-able state.
+    #: what sklearn_lc.model_io stores: module prefix -> attribute, fitted attributes
+    _saved_modules = {"module": "module_"}
+    _saved_attrs: tuple = ("classes_inferred_", "input_shape_", "class_weight_")
 
-        Parameters
-        ----------
-        file : path-like
-            The ``.safetensors`` file to write.
-
-        Returns
-        -------
-        state : dict
-            What :meth:`load_model_state` needs besides the constructor
-            parameters: classes, input shape, class weights, module arguments.
-        """
-        from safetensors.torch import save_file
-
-        self.check_is_fitted()
-        tensors = {k: v.detach().cpu().contiguous()
-                   for k, v in self.module_.state_dict().items()}
-        save_file(tensors, str(file))
-        cw = getattr(self, "class_weight_", None)
-        return {
-            "format": WEIGHTS_FORMAT,
-            "class": type(self).__name__,
-            "classes": np.asarray(self.classes_).tolist(),
-            "input_shape": list(getattr(self, "input_shape_", ()) or ()),
-            "class_weight": None if cw is None else [float(v) for v in cw],
-            "module_kwargs": {k: _json_clean(v) for k, v in self._module_kwargs().items()
-                              if _json_clean(v) is not _UNSAFE},
-        }
+    def _module_specs(self) -> dict:
+        return {"module": getattr(self, "module_spec_", None)}
 
     @classmethod
-    def load_model_state(cls, file: str | os.PathLike, params: dict | None = None,
-                         state: dict | None = None) -> BaseLCNet:
-        """Rebuild a fitted estimator from :meth:`save_model_state` output.
-
-        Parameters
-        ----------
-        file : path-like
-            The ``.safetensors`` weights.
-        params : dict or None
-            Constructor parameters.
-        state : dict
-            The dict returned by :meth:`save_model_state`.
-
-        Returns
-        -------
-        est : estimator
-            Fitted, ready to predict.
-        """
-        from safetensors.torch import load_file
-
-        if not state or state.get("format") != WEIGHTS_FORMAT:
-            raise ValueError(f"{file}: not {cls.__name__} weights (bad or missing state)")
-        est = cls(**(params or {}))
-        est.classes_inferred_ = np.asarray(state["classes"])
-        est.input_shape_ = tuple(state["input_shape"])
-        cw = state.get("class_weight")
-        est.class_weight_ = None if cw is None else np.asarray(cw, dtype=np.float32)
+    def _from_saved(cls, params: dict, attrs: dict, modules: dict, specs: dict) -> BaseLCNet:
+        """Rebuild a fitted estimator around a loaded, checked module (see model_io)."""
+        est = cls(**params)
+        for key, value in attrs.items():
+            setattr(est, key, value)
+        if isinstance(getattr(est, "input_shape_", None), list):
+            est.input_shape_ = tuple(est.input_shape_)
+        est.module_spec_ = specs["module"]
         est.seed_ = None
         est.valid_possible_ = True
         est.valid_fraction_ = est.validation_fraction
+        est.__dict__["_loaded_module_"] = modules["module"]  # taken by initialize_module
         est.initialize()
-        tensors = load_file(str(file), device="cpu")
-        est.module_.load_state_dict(tensors)
-        est.module_.to(est.device)
         return est
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Save weights and configuration to a directory (no pickle).
+        """Save the fitted network to a model directory (no pickle).
 
-        Writes ``path/weights.safetensors`` and ``path/config.json`` (class
-        name, JSON-safe constructor parameters, classes, module arguments).
+        The same as :func:`sklearn_lc.model_io.save_model` (kind
+        ``"network"``), replacing an existing model directory at ``path``.
 
         Parameters
         ----------
@@ -737,59 +713,28 @@ class BaseLCNet(NeuralNetClassifier):
         -------
         path : Path
         """
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        state = self.save_model_state(path / "weights.safetensors")
-        params = {}
-        for key, value in self.get_params(deep=False).items():
-            if key.startswith("_") or key in ("module", "criterion", "optimizer", "callbacks",
-                                               "iterator_train", "iterator_valid", "dataset",
-                                               "train_split", "random_state"):
-                continue
-            clean = _json_clean(value)
-            if clean is not _UNSAFE:
-                params[key] = clean
-        config = {"params": params, "state": state}
-        (path / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        return path
+        from ..model_io import save_model
+
+        return save_model(self, path, overwrite=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> BaseLCNet:
-        """Load an estimator saved by :meth:`save` (weights via safetensors, no pickle).
+        """Load a network saved by :meth:`save` or :func:`~sklearn_lc.model_io.save_model`.
 
         Parameters
         ----------
         path : path-like
-            Directory written by :meth:`save`.
+            The model directory (also the ``config.json`` +
+            ``weights.safetensors`` directories of sklearn_lc 0.1).
 
         Returns
         -------
         est : estimator
             Fitted, ready to predict.
         """
-        path = Path(path)
-        config = json.loads((path / "config.json").read_text())
-        state = config.get("state") or {}
-        if state.get("class") != cls.__name__:
-            raise ValueError(f"{path}: holds a {state.get('class')}, not a {cls.__name__}")
-        params = {k: tuple(v) if isinstance(v, list) else v
-                  for k, v in config.get("params", {}).items()}
-        return cls.load_model_state(path / "weights.safetensors", params=params, state=state)
+        from ..model_io import load_model
 
-
-_UNSAFE = object()
-
-
-def _json_clean(value: Any) -> Any:
-    """JSON-safe copy of ``value`` (tuples to lists), or ``_UNSAFE``."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, dict):
-        out = {str(k): _json_clean(v) for k, v in value.items()}
-        return _UNSAFE if any(v is _UNSAFE for v in out.values()) else out
-    if isinstance(value, (list, tuple)):
-        out = [_json_clean(v) for v in value]
-        return _UNSAFE if any(v is _UNSAFE for v in out) else out
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return _UNSAFE
+        est = load_model(path, kind="network")
+        if not isinstance(est, cls):
+            raise ValueError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
+        return est

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import os
 import time
 from numbers import Integral, Real
@@ -17,32 +16,25 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from .._version import __version__
-from ..nn._pretrain import ReconstructionHead, make_masked_batch, masked_rmse
-from ..transformers._windows import _fill
+from ..transformers import WindowPad
 from ..utils._validation import check_light_curves
-from ._encoder_io import (
+from ._encoder import (
     build_encoder,
     check_encoder_range,
     embed_light_curves,
     encoder_config,
 )
+from ._masking import ReconstructionHead, make_masked_batch, masked_rmse
 
 __all__ = ["MaskedPretrainer"]
 
-WEIGHTS_FORMAT = "sklearn_lc-weights"
-
 
 def _windows(lcs: list, window: int, rng: np.random.RandomState | None) -> np.ndarray:
-    """Windows of ``window`` consecutive points: random crops (rng) or the first ones."""
-    starts = np.zeros(len(lcs), dtype=np.int64)
-    if rng is not None:
-        for i, (t, _, _) in enumerate(lcs):
-            room = t.shape[0] - window + 1
-            if room > 1:
-                starts[i] = rng.randint(room)
-        return _fill(lcs, starts, window, "random", False)
-    return _fill(lcs, starts, window, "first", False)
+    """Windows of ``window`` consecutive points: random crops (seeded by rng) or the first ones."""
+    if rng is None:
+        return WindowPad(window=window, strategy="first").fit_transform(lcs)
+    seed = int(rng.randint(2**31 - 1))
+    return WindowPad(window=window, strategy="random", random_state=seed).fit_transform(lcs)
 
 
 class MaskedPretrainer(TransformerMixin, BaseEstimator):
@@ -351,52 +343,52 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         return -self._evaluate(self.encoder_, self.reconstruction_, W, 12345)
 
     # --------------------------------------------------------------- save/load
-    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> Path:
-        """Save the encoder weights and the configuration.
+    # saved by sklearn_lc.model_io: module prefix -> attribute, and fitted attributes
+    _saved_modules = {"encoder": "encoder_", "reconstruction": "reconstruction_"}
+    _saved_attrs = ("history_", "best_epoch_", "d_model_")
 
-        Writes ``<path>.safetensors`` (tensors ``encoder.*`` and
-        ``reconstruction.*``) and ``<path>.json`` (architecture, training
-        parameters, history). ``path`` may end in either suffix or none.
+    def _module_specs(self) -> dict:
+        return {"encoder": {"class": "AstromerEncoder", "kwargs": encoder_config(self.encoder_)},
+                "reconstruction": {"class": "ReconstructionHead",
+                                   "kwargs": self.reconstruction_.config()}}
+
+    @classmethod
+    def _from_saved(cls, params: dict, attrs: dict, modules: dict, specs: dict
+                    ) -> MaskedPretrainer:
+        est = cls(**params)
+        est.set_params(warm_start=False)
+        for key, value in attrs.items():
+            setattr(est, key, value)
+        est.history_ = list(getattr(est, "history_", []))
+        est.encoder_ = modules["encoder"].to(est.device).eval()
+        est.reconstruction_ = modules["reconstruction"].to(est.device).eval()
+        est.d_model_ = int(est.encoder_.d_model)
+        est.best_epoch_ = int(getattr(est, "best_epoch_", len(est.history_)))
+        return est
+
+    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> Path:
+        """Save the encoder, the reconstruction head and the configuration (no pickle).
+
+        The same as :func:`sklearn_lc.model_io.save_model` (kind
+        ``"encoder"``), replacing an existing model directory at ``path``.
 
         Parameters
         ----------
         path : str or path-like
-            Destination stem.
+            Destination directory (a trailing ``.safetensors`` or ``.json``, the
+            file names of sklearn_lc 0.1, is dropped).
         metadata : dict, optional
             Extra JSON-serialisable information.
 
         Returns
         -------
         path : Path
-            The ``.safetensors`` file.
+            The model directory.
         """
-        from safetensors.torch import save_file
+        from ._weights import save_weights
 
         check_is_fitted(self, "encoder_")
-        stem = _stem(path)
-        tensors = {f"encoder.{k}": v.detach().cpu().contiguous()
-                   for k, v in self.encoder_.state_dict().items()}
-        tensors.update({f"reconstruction.{k}": v.detach().cpu().contiguous()
-                        for k, v in self.reconstruction_.state_dict().items()})
-        save_file(tensors, str(stem) + ".safetensors")
-        params = {k: v for k, v in self.get_params().items()
-                  if k != "verbose" and isinstance(v, (int, float, str, bool, type(None)))}
-        config = {
-            "format": WEIGHTS_FORMAT,
-            "kind": "transformer-encoder",
-            "sklearn_lc_version": __version__,
-            "encoder_config": encoder_config(self.encoder_),
-            "n_encoder_parameters": int(sum(p.numel() for p in self.encoder_.parameters())),
-            "window": self.window,
-            "input": "WindowPad windows (time, mag, err, mask), magnitudes mean-subtracted",
-            "pretrainer_params": params,
-            "best_epoch": int(getattr(self, "best_epoch_", len(self.history_))),
-            "history": self.history_,
-            "metadata": dict(metadata or {}),
-        }
-        with open(str(stem) + ".json", "w") as f:
-            json.dump(config, f, indent=1)
-        return Path(str(stem) + ".safetensors")
+        return save_weights(self, path, metadata=metadata)
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> MaskedPretrainer:
@@ -405,8 +397,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         path : str or path-like
-            Stem or either file of a saved pretrainer, or a shipped name
-            (``"crts"``).
+            A model directory, a shipped name (``"crts"``), or the weight
+            files of sklearn_lc 0.1 (``name.safetensors`` / ``name.json``).
         device : str, default="cpu"
             Torch device.
 
@@ -416,25 +408,14 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
             A fitted pretrainer, with ``warm_start=False`` (set it to go on
             training the loaded encoder).
         """
-        config, tensors = read_weights(path)
-        if config.get("kind") != "transformer-encoder":
-            raise ValueError(f"{path}: not transformer-encoder weights "
-                             f"(kind={config.get('kind')!r})")
-        p = config.get("pretrainer_params", {})
-        names = cls._get_param_names()
-        est = cls(**{k: v for k, v in p.items() if k in names})
-        est.set_params(device=device, warm_start=False)
-        module = encoder_from_weights(config, tensors)
-        d = int(config["encoder_config"]["d_model"])
-        head = ReconstructionHead(d)
-        rec = {k[15:]: v for k, v in tensors.items() if k.startswith("reconstruction.")}
-        if rec:
-            head.load_state_dict(rec)
-        est.encoder_ = module.to(device).eval()
-        est.reconstruction_ = head.to(device).eval()
-        est.history_ = list(config.get("history", []))
-        est.best_epoch_ = int(config.get("best_epoch", len(est.history_)))
-        est.d_model_ = d
+        from ._weights import load_weights
+
+        est = load_weights(path, kind="encoder")
+        if not isinstance(est, cls):
+            raise ValueError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
+        est.set_params(device=device)
+        est.encoder_.to(device)
+        est.reconstruction_.to(device)
         return est
 
     def __sklearn_tags__(self):
@@ -448,78 +429,3 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
     def _get_test_params(cls) -> dict:
         return {"d_model": 8, "n_heads": 2, "n_blocks": 1, "window": 30, "max_epochs": 2,
                 "batch_size": 16, "random_state": 0}
-
-
-# ------------------------------------------------------------------ weight files
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
-
-
-def _stem(path: str | os.PathLike) -> Path:
-    p = Path(path)
-    if p.suffix in (".safetensors", ".json"):
-        p = p.with_suffix("")
-    return p
-
-
-def shipped_weights() -> list[str]:
-    """Names of the weights shipped with the package (``"crts"``, ``"crts-features"``)."""
-    return sorted(p.stem for p in SHIPPED_DIR.glob("*.json")
-                  if (SHIPPED_DIR / (p.stem + ".safetensors")).is_file())
-
-
-def resolve_weights(path: str | os.PathLike) -> Path:
-    """Return the stem of a weights file or of shipped weights given by name."""
-    if isinstance(path, str) and os.sep not in path and "/" not in path:
-        cand = SHIPPED_DIR / path
-        if (SHIPPED_DIR / (path + ".json")).is_file():
-            return cand
-    stem = _stem(path)
-    if not (Path(str(stem) + ".json").is_file() and Path(str(stem) + ".safetensors").is_file()):
-        raise ValueError(
-            f"no weights found at {path!r}: expected {stem}.json and {stem}.safetensors, "
-            f"or a shipped name among {shipped_weights()}"
-        )
-    return stem
-
-
-def encoder_from_weights(config: dict, tensors: dict):
-    """Rebuild the encoder stored in a ``transformer-encoder`` weights file."""
-    enc = build_encoder(**config["encoder_config"])
-    state = {k[8:]: v for k, v in tensors.items() if k.startswith("encoder.")}
-    try:
-        enc.load_state_dict(state)
-    except RuntimeError as exc:
-        raise ValueError(f"encoder weights do not fit the encoder: {exc}") from exc
-    return enc
-
-
-def read_config(path: str | os.PathLike) -> dict:
-    """Read the JSON configuration of a weights file (or shipped weights by name)."""
-    stem = resolve_weights(path)
-    with open(str(stem) + ".json") as f:
-        config = json.load(f)
-    if config.get("format") != WEIGHTS_FORMAT:
-        raise ValueError(f"{stem}.json: not a sklearn_lc weights file")
-    return config
-
-
-def read_weights(path: str | os.PathLike) -> tuple[dict, dict]:
-    """Read the JSON configuration and the tensors of a weights file.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Stem or either file, or a shipped name.
-
-    Returns
-    -------
-    config : dict
-        The JSON configuration.
-    tensors : dict of str to Tensor
-        The weights (on CPU).
-    """
-    from safetensors.torch import load_file
-
-    config = read_config(path)
-    stem = resolve_weights(path)
-    return config, load_file(str(stem) + ".safetensors")
