@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import os
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Unfreezer
 from torch import nn
 
@@ -275,6 +277,14 @@ class TransferClassifier(BaseLCNet):
     """
 
     _input_kind = _SourceInputKind()
+    _parameter_constraints: dict = {
+        **BaseLCNet._parameter_constraints,
+        "source": [str, os.PathLike, BaseEstimator],
+        "freeze": [StrOptions(set(_FREEZE))],
+        "unfreeze_after": [Interval(Integral, 1, None, closed="left"), None],
+        "backbone_lr_factor": [Interval(Real, 0, None, closed="left")],
+        "head_hidden": ["array-like"],
+    }
     _object_params = ("source",)  # a fitted estimator as source is not saved (not needed)
     _saved_attrs = BaseLCNet._saved_attrs + ("source_info_", "source_input_kind_", "frozen_")
 
@@ -322,21 +332,11 @@ class TransferClassifier(BaseLCNet):
         self : TransferClassifier
             The fitted classifier.
         """
-        self._check_transfer_params()
+        self._check_params()
         self.source_input_kind_ = _input_kind_of(self.source)
         return super().fit(X, y, **fit_params)
 
     # -------------------------------------------------------------- components
-    def _check_transfer_params(self) -> None:
-        if self.freeze not in _FREEZE:
-            raise ValueError(f"freeze must be one of {_FREEZE}, got {self.freeze!r}")
-        k = self.unfreeze_after
-        if k is not None and (not isinstance(k, (int, np.integer)) or k < 1):
-            raise ValueError(f"unfreeze_after must be None or an int >= 1, got {k!r}")
-        f = self.backbone_lr_factor
-        if isinstance(f, bool) or not isinstance(f, (int, float)) or f < 0:
-            raise ValueError(f"backbone_lr_factor must be a number >= 0, got {f!r}")
-
     def _frozen_names(self, module: nn.Module, new_head: bool) -> list[str]:
         names = [n for n, _ in module.named_parameters()]
         if self.freeze == "encoder" or (self.freeze == "all-but-head" and new_head):
@@ -352,7 +352,7 @@ class TransferClassifier(BaseLCNet):
         ``Freezer``: which parameters to freeze depends on the source network,
         known only now; ``unfreeze_after`` uses skorch's ``Unfreezer``.
         """
-        self._check_transfer_params()
+        self._check_params()
         module, info = load_source_module(self.source, self.head_hidden)
         classes = self._fitted_classes()
         if classes is None:

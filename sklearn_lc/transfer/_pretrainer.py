@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import time
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import GradientNormClipping
+from skorch.helper import predefined_split
 
+from ..classifiers._base import _seeded
 from ..transformers import WindowPad
 from ..utils._validation import check_light_curves
 from ._encoder import (
@@ -24,7 +26,15 @@ from ._encoder import (
     embed_light_curves,
     encoder_config,
 )
-from ._masking import ReconstructionHead, make_masked_batch, masked_rmse
+from ._masked_net import (
+    CropDataset,
+    KeepBest,
+    MaskedModel,
+    MaskedNet,
+    WindowDataset,
+    pooled_rmse,
+)
+from ._masking import ReconstructionHead
 
 __all__ = ["MaskedPretrainer"]
 
@@ -49,7 +59,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
     magnitudes from the encoder's outputs; the loss is the RMSE over the chosen
     observations. A held-out fraction of the curves (fixed windows and masks)
     gives the validation RMSE each epoch, and the weights of the best epoch are
-    kept.
+    kept. Training goes through skorch like the other networks of the package
+    (Adam, gradient norm clipped at 5, skorch's best-epoch restore).
 
     The encoder is the one of :class:`~sklearn_lc.TransformerClassifier`, so
     its weights move between the two without conversion (see
@@ -182,25 +193,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def _batch_loss(self, module, head, x, gen):
-        b = make_masked_batch(x, self.mask_fraction, self.random_fraction,
-                              self.same_fraction, generator=gen)
-        pred = head(module(b.x, b.attend))
-        return masked_rmse(pred, b.target, b.chosen), b.chosen
-
-    def _evaluate(self, module, head, W: np.ndarray, seed: int) -> float:
-        module.eval()
-        head.eval()
-        gen = torch.Generator(device=self.device).manual_seed(seed)
-        tot, cnt = 0.0, 0
-        with torch.no_grad():
-            for a in range(0, W.shape[0], self.batch_size):
-                x = torch.as_tensor(W[a:a + self.batch_size], device=self.device)
-                loss, chosen = self._batch_loss(module, head, x, gen)
-                n_ok = int((chosen.sum(dim=1) > 0).sum())
-                tot += float(loss) ** 2 * n_ok
-                cnt += n_ok
-        return float(np.sqrt(tot / cnt)) if cnt else float("nan")
+    def _fractions(self) -> tuple:
+        return (self.mask_fraction, self.random_fraction, self.same_fraction)
 
     def fit(self, X: Any, y: Any = None) -> MaskedPretrainer:
         """Pretrain the encoder on light curves (labels are ignored).
@@ -226,13 +220,14 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         check_encoder_range(lcs)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(2**31 - 1))
-        # torch's global RNG is seeded inside a fork: the caller's state is left as it was
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        # torch's global RNG is seeded inside a fork (as for every network of the package):
+        # the caller's state is left as it was
+        with _seeded(seed):
             self._fit_seeded(lcs, rng, seed)
         return self
 
     def _fit_seeded(self, lcs: list, rng: np.random.RandomState, seed: int) -> None:
+        """Train through skorch (:class:`~sklearn_lc.transfer._masked_net.MaskedNet`)."""
         n = len(lcs)
         perm = rng.permutation(n)
         n_valid = int(round(self.valid_fraction * n)) if n >= 4 else 0
@@ -241,62 +236,49 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         W_valid = _windows([lcs[i] for i in valid_idx], self.window, None) if n_valid else None
         warm = self.warm_start and hasattr(self, "encoder_")
         if warm:
-            module, head, start = self._warm_modules()
+            encoder, head, start = self._warm_modules()
             # new crops and masks, not a replay of the first run's epochs
-            rng = np.random.RandomState((seed + start) % (2**31 - 1))
-            gen = torch.Generator(device=self.device).manual_seed(seed + start)
+            crop_rng = np.random.RandomState((seed + start) % (2**31 - 1))
+            mask_seed = seed + start
         else:
-            module = build_encoder(self.d_model, self.n_heads, self.n_blocks,
-                                   dropout=self.dropout).to(self.device)
-            head = ReconstructionHead(self.d_model).to(self.device)
-            start = 0
-            gen = torch.Generator(device=self.device).manual_seed(seed)
-            self.history_ = []
-        params = list(module.parameters()) + list(head.parameters())
-        opt = torch.optim.Adam(params, lr=self.lr)
-        best, best_state = np.inf, None
+            encoder = build_encoder(self.d_model, self.n_heads, self.n_blocks,
+                                    dropout=self.dropout)
+            head = ReconstructionHead(self.d_model)
+            start, crop_rng, mask_seed = 0, rng, seed
+        model = MaskedModel(encoder, head).to(self.device)
+        callbacks: list = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        if W_valid is not None:
+            callbacks.append(("keep_best", KeepBest("valid_rmse", threshold=0.0)))
+        net = MaskedNet(
+            model, criterion=torch.nn.MSELoss, optimizer=torch.optim.Adam, lr=self.lr,
+            max_epochs=self.max_epochs, batch_size=self.batch_size,
+            iterator_train__shuffle=True, callbacks=callbacks, device=self.device,
+            train_split=None if W_valid is None else predefined_split(WindowDataset(W_valid)),
+            verbose=self.verbose, mask_fraction=self.mask_fraction,
+            random_fraction=self.random_fraction, same_fraction=self.same_fraction,
+            mask_seed=mask_seed, valid_seed=seed + 1)
         if warm and W_valid is not None:  # the starting weights compete with the new epochs
-            best = self._evaluate(module, head, W_valid, seed + 1)
-            best_state = (copy.deepcopy(module.state_dict()), copy.deepcopy(head.state_dict()))
-        for epoch in range(start + 1, start + self.max_epochs + 1):
-            t0 = time.perf_counter()
-            module.train()
-            head.train()
-            W = _windows(train, self.window, rng)
-            order = rng.permutation(W.shape[0])
-            tot, cnt = 0.0, 0
-            for a in range(0, W.shape[0], self.batch_size):
-                x = torch.as_tensor(W[order[a:a + self.batch_size]], device=self.device)
-                loss, chosen = self._batch_loss(module, head, x, gen)
-                opt.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 5.0)
-                opt.step()
-                n_ok = int((chosen.sum(dim=1) > 0).sum())
-                tot += float(loss.detach()) ** 2 * n_ok
-                cnt += n_ok
-            train_rmse = float(np.sqrt(tot / cnt)) if cnt else float("nan")
-            valid_rmse = (self._evaluate(module, head, W_valid, seed + 1)
-                          if W_valid is not None else float("nan"))
-            self.history_.append({"epoch": epoch, "train_rmse": train_rmse,
-                                  "valid_rmse": valid_rmse,
-                                  "dur": time.perf_counter() - t0})
-            if self.verbose:
-                print(f"epoch {epoch:3d}  train_rmse {train_rmse:.4f}  "
-                      f"valid_rmse {valid_rmse:.4f}  {self.history_[-1]['dur']:.1f}s",
-                      flush=True)
-            score = valid_rmse if W_valid is not None else -epoch
-            if score < best:
-                best = score
-                self.best_epoch_ = epoch
-                best_state = (copy.deepcopy(module.state_dict()), copy.deepcopy(head.state_dict()))
-        if best_state is not None:
-            module.load_state_dict(best_state[0])
-            head.load_state_dict(best_state[1])
-        module.eval()
-        head.eval()
-        self.encoder_ = module
-        self.reconstruction_ = head
+            net.start_best_ = (pooled_rmse(model, W_valid, seed + 1, self.batch_size,
+                                           self._fractions(), self.device),
+                               copy.deepcopy(model.state_dict()))
+        net.fit(CropDataset(train, lambda part: _windows(part, self.window, crop_rng)), None)
+        history = list(getattr(self, "history_", [])) if warm else []
+        for row in net.history:
+            history.append({"epoch": start + int(row["epoch"]),
+                            "train_rmse": float(row["train_rmse"]),
+                            "valid_rmse": float(row.get("valid_rmse", float("nan"))),
+                            "dur": float(row["dur"])})
+        self.history_ = history
+        best = dict(net.callbacks_).get("keep_best")
+        if best is None:
+            self.best_epoch_ = start + self.max_epochs
+        elif best.best_epoch_ == 0:
+            self.best_epoch_ = start if warm else start + self.max_epochs
+        else:
+            self.best_epoch_ = start + int(best.best_epoch_)
+        model.eval()
+        self.encoder_ = model.encoder
+        self.reconstruction_ = model.reconstruction
         self.d_model_ = self.d_model
 
     def _warm_modules(self) -> tuple:
@@ -308,9 +290,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
                     f"warm_start=True: {name}={getattr(self, name)} does not match the fitted "
                     f"encoder ({name}={cfg[name]}); set it to {cfg[name]} or warm_start=False")
         history = list(getattr(self, "history_", []))
-        self.history_ = history
         start = int(history[-1]["epoch"]) if history else 0
-        return self.encoder_.to(self.device), self.reconstruction_.to(self.device), start
+        return self.encoder_, self.reconstruction_, start
 
     # ---------------------------------------------------------------- transform
     def transform(self, X: Any) -> np.ndarray:
@@ -340,7 +321,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         lcs = check_light_curves(X, min_points=2)
         check_encoder_range(lcs)
         W = _windows(lcs, self.window, None)
-        return -self._evaluate(self.encoder_, self.reconstruction_, W, 12345)
+        model = MaskedModel(self.encoder_, self.reconstruction_)
+        return -pooled_rmse(model, W, 12345, self.batch_size, self._fractions(), self.device)
 
     # --------------------------------------------------------------- save/load
     # saved by sklearn_lc.model_io: module prefix -> attribute, and fitted attributes
