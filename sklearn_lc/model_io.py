@@ -636,9 +636,11 @@ def load(path: str | os.PathLike, kind: str | None = None, warn: bool = True) ->
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS} or None, got {kind!r}")
     path = Path(path)
+    if path.name == CONFIG_FILE and path.is_file():
+        path = path.parent
     stem = legacy.weights_stem(path)
     if stem is not None:
-        obj, found = legacy.load_weights_pair(stem), "encoder"
+        obj = legacy.load_weights_pair(stem)
         found = "network" if hasattr(obj, "classes_") else "encoder"
     elif path.is_dir() and not (path / CONFIG_FILE).exists() and (path / "config.json").is_file():
         obj, found = legacy.load_network_dir(path), "network"

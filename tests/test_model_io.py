@@ -69,6 +69,7 @@ def test_pipeline_round_trip_and_layout(lcs, tmp_path):
                                                        "step1-randomforestclassifier.skops"]
     back = load_model(path)
     assert isinstance(back, Pipeline) and read_model_config(path)["metadata"] == {"note": "x"}
+    assert isinstance(load_model(path / "model.json"), Pipeline)  # the file names its folder
     _same_predictions(back, pipe, X)
 
 
