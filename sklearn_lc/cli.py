@@ -254,10 +254,10 @@ def _set_progress(pipe: Any, on: bool) -> None:
 
 def _load(model_dir: str) -> tuple[Any, dict]:
     """Load the fitted pipeline of a model directory, and its metadata."""
-    from ._model_io import load_model, read_model_config
+    from .model_io import load_model, read_model_config
 
     try:
-        model = load_model(model_dir)
+        model = load_model(model_dir, kind="pipeline")
         metadata = read_model_config(model_dir).get("metadata") or {}
     except (FileNotFoundError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
@@ -512,7 +512,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from ._model_io import MODEL_RECIPES
+    from .recipes import MODEL_RECIPES
 
     for name, (desc, _) in MODEL_RECIPES.items():
         _say(f"{name:14s} {desc}")
@@ -572,7 +572,7 @@ def _load_config(path: Path) -> dict:
 def _cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ._model_io import build_model, save_model
+    from .model_io import build_model, save_model
 
     if (args.model is None) == (args.config is None):
         raise CLIError("give exactly one of --model NAME or --config FILE")

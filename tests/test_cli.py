@@ -155,7 +155,7 @@ def test_model_directory_has_no_pickle(model_dir):
     assert "model.json" in files
     assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
     for step in config["steps"]:
-        assert (model_dir / step["file"]).is_file()
+        assert step["store"] == "params" or (model_dir / step["file"]).is_file()
 
 
 def test_predict_unlabelled_npz(files, model_dir):
@@ -352,8 +352,8 @@ def test_train_and_predict_a_network(files, tmp_path, capsys):
                       "-q")
     assert rc == 0, err
     config = json.loads((out / "model.json").read_text())
-    kinds = [s["kind"] for s in config["steps"]]
-    assert kinds == ["skops", "skorch"]
+    stores = [s["store"] for s in config["steps"]]
+    assert stores == ["params", "safetensors"]
     assert (out / config["steps"][1]["file"]).suffix == ".safetensors"
     rc, _, err = call(capsys, "predict", out, files["root"] / "unlabelled.npz", "-o",
                       tmp_path / "p.csv", "-q")
@@ -363,7 +363,7 @@ def test_train_and_predict_a_network(files, tmp_path, capsys):
     proba = df.filter(like="proba_").to_numpy()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     # the loaded network reproduces the in-process one: same weights, same outputs
-    from sklearn_lc._model_io import load_model
+    from sklearn_lc.model_io import load_model
 
     loaded = load_model(out)
     lcs = cli.read_input(files["root"] / "unlabelled.npz")["light_curves"]
@@ -417,7 +417,7 @@ def test_predict_streaming_matches_in_memory(files, model_dir, tmp_path, capsys)
 
 def test_deep_recipes_build_what_they_describe():
     from sklearn_lc import TransferClassifier, TransformerClassifier
-    from sklearn_lc._model_io import MODEL_RECIPES, build_model
+    from sklearn_lc.model_io import MODEL_RECIPES, build_model
 
     net = build_model({"model": "transformer"}, random_state=0)[-1]
     assert isinstance(net, TransformerClassifier)
