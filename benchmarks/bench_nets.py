@@ -99,7 +99,7 @@ def period_cost(n: int, repeats: int, seed: int) -> dict:
 
 
 def _models(quick: bool) -> dict:
-    """name -> (estimator factory, input shape, batch size) at the suite's CPU sizes."""
+    """Name -> (estimator factory, input shape, batch size) at the suite's CPU sizes."""
     n_tab = 21
     hybrid = dict(sequence_shape=(N_BINS, 5), batch_size=128, validation_fraction=None,
                   max_epochs=1, random_state=0)

@@ -314,8 +314,9 @@ def representations(source, lcs, index, out, n_jobs):
         return cached(out, f"{source}-folded-windows-{_fold_key()}", make)[index]
 
     def featurefold():
-        return cached(out, f"{source}-featurefold-{N_BINS}-{_fold_key()}", lambda: sklearn_lc.FeatureFold(
-            n_bins=N_BINS, **FOLD, n_jobs=n_jobs).fit_transform(lcs))[index]
+        return cached(out, f"{source}-featurefold-{N_BINS}-{_fold_key()}",
+                      lambda: sklearn_lc.FeatureFold(n_bins=N_BINS, **FOLD, n_jobs=n_jobs)
+                      .fit_transform(lcs))[index]
 
     def foldbins():  # the fold part of FeatureFold's rows
         return featurefold()[:, N_FEATURES + N_SECOND:]

@@ -12,8 +12,7 @@ from sklearn_lc import (
     WindowPad,
     make_light_curves,
 )
-from sklearn_lc.transformers import BIN_CHANNELS, FEATURE_NAMES
-from sklearn_lc.transformers import _fold
+from sklearn_lc.transformers import BIN_CHANNELS, FEATURE_NAMES, _fold
 
 P_COL = FEATURE_NAMES.index("period")
 

@@ -15,7 +15,8 @@ from sklearn_lc import (
     WindowPad,
     make_light_curves,
 )
-from sklearn_lc._model_io import load_model, save_model
+from sklearn_lc.classifiers._hybrid import _quantiles
+from sklearn_lc.model_io import load_model, save_model
 from sklearn_lc.nn import (
     BinnedAugment,
     HybridNet,
@@ -77,12 +78,18 @@ def test_layout_is_checked_in_fit(rows):
 
 def test_quantiles_learned_on_the_training_rows_only(rows):
     Z, y = rows
-    clf = _hybrid(max_epochs=1).fit(Z[:12], y[:12])
+    clf = _hybrid(max_epochs=1, validation_fraction=None).fit(Z[:12], y[:12])
     period = Z[:12, 3]
     np.testing.assert_allclose(clf.quantiles_[3, [0, -1]], [period.min(), period.max()],
                                rtol=1e-6)
     q = clf.module_.tabular.normalizer.quantiles.numpy()
     np.testing.assert_allclose(q, clf.quantiles_)
+    # with a validation split, the held-out stars do not enter the quantiles
+    held = _hybrid(max_epochs=1, validation_fraction=0.25).fit(Z, y)
+    train, valid = held.get_split_datasets(Z, y)  # the same seeded split as in fit
+    assert len(valid) > 0
+    np.testing.assert_allclose(held.quantiles_, _quantiles(Z[train.indices, :21], 64))
+    assert not np.allclose(held.quantiles_, _quantiles(Z[:, :21], 64))
 
 
 def test_quantile_normalizer_ignores_monotone_rescaling():

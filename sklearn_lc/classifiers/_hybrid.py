@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
+from sklearn.utils._param_validation import StrOptions
+from skorch.utils import is_dataset
 
-from ..nn._base import BaseLCNet
 from ..nn._hybrid import BACKBONES, HybridNet
+from ._base import BaseLCNet
 
 __all__ = ["HybridClassifier"]
 
@@ -72,7 +73,8 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
     n_tabular_ : int
         Number of feature columns (``n_columns - prod(sequence_shape)``).
     quantiles_ : ndarray of shape (n_tabular_, n_quantiles)
-        The feature quantiles learned in ``fit`` (also inside the network).
+        The feature quantiles learned in ``fit`` on the stars that train the
+        network (not those held out for validation); also inside the network.
     class_weight_ : ndarray or None
         Loss weights of the classes.
     seed_ : int or None
@@ -96,6 +98,10 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
 
     _default_module = HybridNet
     _input_kind = "features"
+    _parameter_constraints: dict = {**BaseLCNet._parameter_constraints,
+                                    "backbone": [StrOptions(set(BACKBONES))],
+                                    "sequence_shape": [tuple, list]}
+    _saved_attrs = BaseLCNet._saved_attrs + ("n_tabular_", "quantiles_")
 
     def __init__(self, module: Any = None, *, backbone: str = "cnn",
                  sequence_shape: tuple = (64, 5), **kwargs: Any):
@@ -129,9 +135,6 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
 
     def _check_params(self) -> None:
         super()._check_params()
-        if self.backbone not in BACKBONES:
-            raise ValueError(f"{type(self).__name__}: backbone must be one of {BACKBONES}, "
-                             f"got {self.backbone!r}")
         self._shape()
 
     def _module_kwargs(self) -> dict:
@@ -149,7 +152,7 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
 
     # --------------------------------------------------------------------- fit
     def fit(self, X: Any, y: Any, **fit_params: Any) -> HybridClassifier:
-        """Learn the feature quantiles, then train the network.
+        """Learn the feature quantiles (on the training split), then train the network.
 
         Parameters
         ----------
@@ -165,14 +168,28 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
         self : HybridClassifier
             The fitted classifier.
         """
-        self._check_params()
-        Xa = self._check_X(X, reset=False)
         if not (self.warm_start and self.initialized_):
-            k = self._n_tabular(int(Xa.shape[1]))
-            self.n_tabular_ = k
-            n_q = int(self.get_params_for("module").get("n_quantiles", 64))
-            self.quantiles_ = _quantiles(Xa[:, :k], n_q)
+            self.__dict__.pop("quantiles_", None)
+            self._check_params()
+            n_columns = np.shape(X)[1] if np.ndim(X) == 2 else None
+            if n_columns is not None:
+                self.n_tabular_ = self._n_tabular(int(n_columns))
+            self._quantiles_pending_ = True
         return super().fit(X, y, **fit_params)
+
+    def get_split_datasets(self, X: Any, y: Any = None, **fit_params: Any) -> tuple:
+        """Split as every network does; on a new fit, learn the quantiles on the training part."""
+        train, valid = super().get_split_datasets(X, y, **fit_params)
+        if self.__dict__.pop("_quantiles_pending_", False) and not is_dataset(X):
+            Xa = np.asarray(X)
+            idx = getattr(train, "indices", None)
+            if idx is not None:
+                Xa = Xa[np.asarray(idx)]
+            n_q = int(self._module_kwargs().get("n_quantiles", 64))
+            self.quantiles_ = _quantiles(Xa[:, :self.n_tabular_], n_q)
+            if self.module_.tabular is not None:
+                self.module_.tabular.normalizer.set_quantiles(self.quantiles_)
+        return train, valid
 
     def initialize_module(self) -> HybridClassifier:
         """Build the network for the data's layout and classes; install the quantiles."""

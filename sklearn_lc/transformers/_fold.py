@@ -380,7 +380,7 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         return self
 
     def _given_periods(self, n: int) -> np.ndarray | None:
-        """The periods given as a number or an array (``None`` for ``"auto"``), checked."""
+        """Return the periods given as a number or an array, checked (``None`` for "auto")."""
         if isinstance(self.period, str):
             return None
         if np.ndim(self.period) == 0:
