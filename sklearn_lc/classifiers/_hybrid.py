@@ -42,8 +42,13 @@ class HybridClassifier(BaseLCNet):
     encoder with a periodic phase encoding (``"transformer"``); images
     ``(C, H, W)``, e.g. flattened dm-dt images, take the 2-D CNN
     (``backbone="cnn"``). Training-time augmentation of the bins (errors
-    resampled, bins dropped, phase shifts; ``module__augment_*``) is off by
-    default.
+    resampled, 10% of the bins dropped, phase shifts of up to 5% of a cycle;
+    ``module__augment_*``) is on by default.
+
+    The defaults are the CPU-sized training of the benchmark suite: every
+    epoch on all the training stars (no validation split), 40 epochs of a
+    cosine schedule from ``lr=2e-3``, batches of 128, square-root balanced
+    class weights, dropout 0.3.
 
     Parameters
     ----------
@@ -55,13 +60,37 @@ class HybridClassifier(BaseLCNet):
         Shape of the sequence part of a row: ``(n_bins, 5)`` for
         :class:`~sklearn_lc.FeatureFold` with ``n_bins`` bins (its
         ``sequence_shape_``), or ``(C, H, W)`` for images.
-    module__tabular_hidden, module__n_filters, module__n_conv, module__hidden_size, \
-module__d_model, module__n_heads, module__n_blocks, module__n_harmonics, module__head_hidden, \
-module__dropout, module__n_quantiles, module__augment_noise, module__augment_drop, \
-module__augment_phase_shift
-        Architecture and augmentation (see :class:`~sklearn_lc.nn.HybridNet`).
-    lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
-restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose, **kwargs
+    lr : float, default=2e-3
+        Learning rate.
+    max_epochs : int, default=40
+        Epochs.
+    batch_size : int, default=128
+        Mini-batch size.
+    validation_fraction : float or None, default=None
+        Held-out fraction for early stopping / best-epoch restoring; ``None``
+        trains every epoch on all stars (on CRTS it scored higher and varied
+        less between seeds than a 10% split with the best epoch restored).
+    early_stopping : bool, default=False
+        Stop early (needs a validation split).
+    lr_schedule : {None, "plateau", "cosine"}, default="cosine"
+        Learning-rate schedule.
+    class_weight : None, "balanced", "balanced_sqrt" or dict, default="balanced_sqrt"
+        Loss weights of the classes: ``"balanced"``, ``n / (k * count)``;
+        ``"balanced_sqrt"``, its square root, milder for very rare classes
+        (CRTS 16 classes, one fold: macro-F1 0.642 and accuracy 0.840 against
+        0.568 and 0.761 with ``"balanced"``, whose weights reach 115 for a
+        class of 4 training stars); a dict maps labels to weights.
+    module__dropout : float, default=0.3
+        Dropout of the head (half of it in the branches).
+    module__augment_noise, module__augment_drop, module__augment_phase_shift : float, \
+default=1.0, 0.1, 0.05
+        Training-time augmentation of the bins (:class:`~sklearn_lc.nn.BinnedAugment`;
+        0 turns one off).
+    module__tabular_hidden, module__tabular_embedding, module__n_filters, module__n_conv, \
+module__hidden_size, module__d_model, module__n_heads, module__n_blocks, module__n_harmonics, \
+module__head_hidden, module__n_quantiles
+        Architecture (see :class:`~sklearn_lc.nn.HybridNet`).
+    patience, restore_best, monitor, random_state, device, verbose, **kwargs
         Training, as described in :class:`~sklearn_lc.nn.BaseLCNet`.
 
     Attributes
@@ -100,12 +129,23 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
     _input_kind = "features"
     _parameter_constraints: dict = {**BaseLCNet._parameter_constraints,
                                     "backbone": [StrOptions(set(BACKBONES))],
+                                    "class_weight": [StrOptions({"balanced", "balanced_sqrt"}),
+                                                     dict, None],
                                     "sequence_shape": [tuple, list]}
     _saved_attrs = BaseLCNet._saved_attrs + ("n_tabular_", "quantiles_")
 
+    _default_module_params = {"dropout": 0.3, "augment_noise": 1.0, "augment_drop": 0.1,
+                              "augment_phase_shift": 0.05}
+
     def __init__(self, module: Any = None, *, backbone: str = "cnn",
-                 sequence_shape: tuple = (64, 5), **kwargs: Any):
-        super().__init__(module, **kwargs)
+                 sequence_shape: tuple = (64, 5), lr: float = 2e-3, max_epochs: int = 40,
+                 batch_size: int = 128, validation_fraction: float | None = None,
+                 early_stopping: bool = False, lr_schedule: str | None = "cosine",
+                 class_weight: Any = "balanced_sqrt", **kwargs: Any):
+        super().__init__(module, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
+                         validation_fraction=validation_fraction,
+                         early_stopping=early_stopping, lr_schedule=lr_schedule,
+                         class_weight=class_weight, **kwargs)
         self.backbone = backbone
         self.sequence_shape = sequence_shape
 
@@ -190,6 +230,14 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
             if self.module_.tabular is not None:
                 self.module_.tabular.normalizer.set_quantiles(self.quantiles_)
         return train, valid
+
+    def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced_sqrt":
+            classes = self.classes_
+            counts = np.array([(y == c).sum() for c in classes], dtype=np.float64)
+            w = np.sqrt(y.shape[0] / (len(classes) * np.maximum(counts, 1.0)))
+            return w.astype(np.float32)
+        return super()._compute_class_weight(y)
 
     def initialize_module(self) -> HybridClassifier:
         """Build the network for the data's layout and classes; install the quantiles."""

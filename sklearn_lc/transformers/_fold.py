@@ -495,9 +495,12 @@ class FeatureFold(TransformerMixin, BaseEstimator):
     ----------
     n_bins : int, default=64
         Phase bins of the fold.
-    multiple : float, default=2.0
+    multiple : float, default=1.0
         Fold at ``multiple`` times the period (2: both eclipses of an
-        eclipsing binary whose periodogram peaks at half its orbit).
+        eclipsing binary whose periodogram peaks at half its orbit). On CRTS
+        (7 classes) the hybrid network scored higher with 64 bins over one
+        period than over two (macro-F1 0.887 vs 0.883 on one fold, three
+        seeds each) or with 128 bins over two (0.872).
     align : {"none", "brightest", "faintest"}, default="faintest"
         Phase origin of the fold (see :class:`PhaseFold`).
     refine : bool, default=True
@@ -550,7 +553,7 @@ class FeatureFold(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         n_bins: int = 64,
-        multiple: float = 2.0,
+        multiple: float = 1.0,
         align: str = "faintest",
         refine: bool = True,
         second_period: bool = True,
