@@ -52,7 +52,7 @@ from sklearn_lc.nn import n_parameters  # noqa: E402
 
 RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
                or Path(__file__).resolve().parent / "results")
-FOLD = dict(multiple=2.0, align="faintest")  # FeatureFold's defaults
+FOLD = dict(multiple=1.0, align="faintest")  # FeatureFold's defaults
 N_BINS = 64
 
 

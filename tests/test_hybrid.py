@@ -268,3 +268,46 @@ def test_binned_augment_rolls_bins_and_keeps_phase_channel():
     gone = dropped[..., 3] == 0
     assert gone.any() and (~gone).any()
     assert BinnedAugment(noise=1, drop=0.5, phase_shift=0.5).eval()(x) is x
+
+
+def test_transfer_classifier_fine_tunes_a_hybrid_network(rows):
+    from sklearn_lc import TransferClassifier
+
+    Z, y = rows
+    src = _hybrid(max_epochs=1).fit(Z, y)
+    y2 = np.where(y == "LPV", "long", "short")  # a new label set: a new output layer
+    for freeze in ("none", "encoder"):
+        clf = TransferClassifier(source=src, freeze=freeze, max_epochs=2, lr=1e-2,
+                                 random_state=0).fit(Z, y2)
+        assert type(clf.module_).__name__ == "HybridNet"
+        assert clf.module_.head.out.out_features == 2
+        assert set(clf.predict(Z)) <= {"long", "short"}
+        # both branches come from the source; frozen with freeze="encoder"
+        torch.testing.assert_close(clf.module_.tabular.normalizer.quantiles,
+                                   src.module_.tabular.normalizer.quantiles)
+        same = torch.equal(clf.module_.sequence.convs[0].weight,
+                           src.module_.sequence.convs[0].weight)
+        assert same == (freeze == "encoder")
+
+
+def test_cli_trains_the_hybrid_recipe(curves, tmp_path):
+    from sklearn_lc import cli
+    from sklearn_lc.recipes import MODEL_RECIPES, build_model
+
+    pipe = build_model("hybrid")
+    assert [type(s).__name__ for _, s in pipe.steps] == ["FeatureFold", "HybridClassifier"]
+    # the recipe's two steps agree on the layout of a row
+    ff, net = pipe[0], pipe[-1]
+    assert tuple(net.sequence_shape) == (ff.n_bins, 5)
+    assert "FeatureFold" in MODEL_RECIPES["hybrid"][0]
+    X, y = curves
+    lengths = np.array([len(t) for t, _, _ in X])
+    np.savez(tmp_path / "train.npz", offsets=np.concatenate([[0], np.cumsum(lengths)]),
+             time=np.concatenate([lc[0] for lc in X]), mag=np.concatenate([lc[1] for lc in X]),
+             err=np.concatenate([lc[2] for lc in X]), label=y)
+    out = tmp_path / "model"
+    assert cli.main(["train", str(tmp_path / "train.npz"), "--model", "hybrid", "-o", str(out),
+                     "--random-state", "0", "-q"]) == 0
+    loaded = load_model(out)
+    assert type(loaded[-1]).__name__ == "HybridClassifier"
+    assert loaded.predict_proba(X).shape == (len(X), 3)
