@@ -673,9 +673,12 @@ def main(argv=None):
     p.add_argument("--tasks", default="crts7,crts16")
     p.add_argument("--pipelines", default="rf-features,rf-dmdt,hgb-features,hgb-all,"
                    "rf-features-p2,hgb-features-p2,hgb-all-p2,cnn-dmdt,"
-                   "cnn-dmdt-bn,cnn-fdhist,cnn-lstm,transformer-mlp,transformer-lstm,stacking")
+                   "cnn-dmdt-bn,cnn-fdhist,cnn-lstm,transformer-mlp,transformer-lstm,stacking,"
+                   "cnn-folded,cnn-lstm-folded,transformer-folded,hybrid,hybrid-cnn-lstm,"
+                   "hybrid-transformer")
     p.add_argument("--votes", default="hgb-all+cnn-dmdt,rf-features+hgb-all+cnn-dmdt,"
-                   "hgb-features-p2+cnn-dmdt,hgb-features-p2+hgb-all+cnn-dmdt,hgb-all-p2+cnn-dmdt",
+                   "hgb-features-p2+cnn-dmdt,hgb-features-p2+hgb-all+cnn-dmdt,hgb-all-p2+cnn-dmdt,"
+                   "hybrid+hgb-all-p2",
                    help="soft-voting ensembles (averaged probabilities of finished members "
                    "on the same folds), comma-separated, members joined by +")
     p.add_argument("--benchmarks", default=",".join(BENCHMARKS),
