@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 import scipy.stats
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
 from ._periodogram import ls_best_frequency
 
-__all__ = ["FeatureExtractor", "FEATURE_NAMES", "MIN_POINTS", "SECOND_PERIOD_NAMES"]
+__all__ = ["FeatureExtractor", "FEATURE_NAMES", "MIN_POINTS", "PHASE_ORIGINS",
+           "SECOND_PERIOD_NAMES"]
 
 #: Names of the 16 features, in output order (alphabetical).
 FEATURE_NAMES = (
@@ -69,9 +70,17 @@ def _errors(m: np.ndarray, err: np.ndarray) -> np.ndarray:
     return out
 
 
-def _harmonic_fit(t: np.ndarray, m: np.ndarray, period: float) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares 3-harmonic fit at ``period``: coefficients and design matrix."""
-    phase = 2.0 * np.pi * ((t % period) / period)
+#: Values of ``FeatureExtractor(phase_origin=...)``.
+PHASE_ORIGINS = ("brightest", "upsilon")
+
+
+def _harmonic_fit(t: np.ndarray, m: np.ndarray, period: float,
+                  t_ref: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares 3-harmonic fit at ``period``: coefficients and design matrix.
+
+    Phases are ``((t - t_ref) mod period) / period``; UPSILoN's fit is ``t_ref = 0``.
+    """
+    phase = 2.0 * np.pi * (((t - t_ref) % period) / period)
     cols = [np.ones_like(t)]
     for k in (1, 2, 3):
         cols += [np.sin(k * phase), np.cos(k * phase)]
@@ -79,15 +88,65 @@ def _harmonic_fit(t: np.ndarray, m: np.ndarray, period: float) -> tuple[np.ndarr
     return np.linalg.lstsq(A, m, rcond=None)[0], A
 
 
-def _fourier(coef: np.ndarray) -> tuple[float, ...]:
-    """Amplitude, r21, r31, phi21, phi31 from the 3-harmonic fit coefficients."""
+def _fourier(coef: np.ndarray, full_quadrant: bool = False) -> tuple[float, ...]:
+    """Amplitude, r21, r31, phi21, phi31 from the 3-harmonic fit coefficients.
+
+    ``full_quadrant``: phases ``atan2(-a_k, b_k)`` and differences wrapped
+    to ``[0, 2 pi)`` (origin-free); otherwise UPSILoN's ``arctan(-a_k / b_k)``,
+    unwrapped.
+    """
     a = coef[1::2]
     b = coef[2::2]
     amp = math.hypot(a[0], b[0])
     r21 = math.hypot(a[1], b[1]) / amp if amp > 0 else 0.0
     r31 = math.hypot(a[2], b[2]) / amp if amp > 0 else 0.0
+    if full_quadrant:
+        ph = [math.atan2(-a[k], b[k]) for k in range(3)]
+        return (amp, r21, r31, _wrap(ph[1] - 2.0 * ph[0]), _wrap(ph[2] - 3.0 * ph[0]))
     ph = [_phase(a[k], b[k]) for k in range(3)]
     return amp, r21, r31, ph[1] - 2.0 * ph[0], ph[2] - 3.0 * ph[0]
+
+
+def _wrap(x: float) -> float:
+    """``x`` modulo 2 pi, in ``[0, 2 pi)``."""
+    y = math.fmod(x, 2.0 * math.pi)
+    if y < 0.0:
+        y += 2.0 * math.pi
+    return y if y < 2.0 * math.pi else 0.0
+
+
+#: Folded times closer than this fraction of the period count as equal
+#: (``phase_origin="brightest"``): their order is then the order of observation.
+_FOLD_TIE = 1e-7
+
+
+def _fold_order(folded: np.ndarray, period: float) -> np.ndarray:
+    """Sort order of folded times, near-ties (``< _FOLD_TIE * period``) by time.
+
+    The period is a grid frequency ``k / (3 T)``, so when ``k`` is a multiple
+    of 6 the first and last observations fold onto the same phase: without
+    a tolerance, rounding of the times (a time shift, say) decides their order.
+    """
+    order = np.argsort(folded, kind="stable")
+    gap = np.diff(folded[order]) >= _FOLD_TIE * period
+    if gap.all():
+        return order
+    group = np.concatenate(([0], np.cumsum(gap)))
+    return order[np.lexsort((order, group))]
+
+
+def _brightest_offset(coef: np.ndarray, period: float) -> float:
+    """Time after ``t_ref`` (in ``[0, period)``) of the first harmonic's maximum light.
+
+    The first harmonic ``a1 sin x + b1 cos x = A cos(x + psi1)``, ``psi1 =
+    atan2(-a1, b1)``, is faintest at ``x = -psi1`` and brightest (smallest
+    magnitude) half a cycle later; 0 when ``a1 = b1 = 0``.
+    """
+    a1, b1 = float(coef[1]), float(coef[2])
+    if a1 == 0.0 and b1 == 0.0:
+        return 0.0
+    x = _wrap(math.pi - math.atan2(-a1, b1))
+    return period * x / (2.0 * math.pi)
 
 
 def _phase(a: float, b: float) -> float:
@@ -101,11 +160,12 @@ def _phase(a: float, b: float) -> float:
 
 def _features_one(
     t: np.ndarray, m: np.ndarray, err: np.ndarray, min_period: float = 0.03,
-    second_period: bool = False,
+    second_period: bool = False, phase_origin: str = "upsilon",
 ) -> np.ndarray:
     """Features of one canonical light curve (float64).
 
     FEATURE_NAMES, then SECOND_PERIOD_NAMES when ``second_period``.
+    ``phase_origin`` as in FeatureExtractor.
     """
     n = m.shape[0]
     out = np.zeros(len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0))
@@ -147,16 +207,24 @@ def _features_one(
     if freq > 0.0:
         period = 1.0 / freq
         out[_IDX["period"]] = period
-        coef, A = _harmonic_fit(t, m, period)
-        amp, r21, r31, phi21, phi31 = _fourier(coef)
+        origin_free = phase_origin == "brightest"
+        # origin-free: phases counted from the first observation (only time
+        # differences enter), then the fold starts at maximum light
+        t_ref = float(t[0]) if origin_free else 0.0
+        coef, A = _harmonic_fit(t, m, period, t_ref)
+        amp, r21, r31, phi21, phi31 = _fourier(coef, full_quadrant=origin_free)
         out[_IDX["amplitude"]] = amp
         out[_IDX["r21"]] = r21
         out[_IDX["r31"]] = r31
         out[_IDX["phi21"]] = phi21
         out[_IDX["phi31"]] = phi31
 
-        folded = t % (2.0 * period)
-        order = np.argsort(folded, kind="stable")
+        if origin_free:
+            folded = ((t - t_ref) - _brightest_offset(coef, period)) % (2.0 * period)
+            order = _fold_order(folded, period)
+        else:
+            folded = t % (2.0 * period)
+            order = np.argsort(folded, kind="stable")
         ft, fm = folded[order], m[order]
         d = np.diff(fm)
         out[_IDX["phase_eta"]] = float(d @ d) / (n - 1) / (wstd * wstd)
@@ -191,11 +259,12 @@ def _second_period(t: np.ndarray, m: np.ndarray, resid: np.ndarray, freq: float,
 
 
 def _features_many(lcs: Sequence, min_period: float, extra: tuple,
-                   second_period: bool = False) -> np.ndarray:
+                   second_period: bool = False, phase_origin: str = "upsilon") -> np.ndarray:
     k = len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0)
     rows = np.empty((len(lcs), k + len(extra)))
     for i, (t, m, e) in enumerate(lcs):
-        rows[i, :k] = _features_one(t, m, e, min_period, second_period)
+        rows[i, :k] = _features_one(t, m, e, min_period, second_period,
+                                    phase_origin=phase_origin)
     if extra:
         rows[:, k:] = _feets_many(lcs, extra)
     return rows
@@ -302,8 +371,15 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         and appended last, named ``feets_<name>``. Each must be a
         scalar feets feature; names are validated in :meth:`fit`.
     n_jobs : int, default=None
-        Joblib workers; stars are processed in batches (about four per
-        worker).
+        Joblib workers, at most; stars are processed in batches (about four
+        per worker). The period search (numba and FFT kernels) releases the
+        GIL, so the workers are threads, used only when the stars left after
+        the first ~0.05 s of work would take at least 0.2 s more; with
+        ``extra_features`` (pure Python feets) they are processes, started
+        only for more than about a minute of work (see
+        :doc:`/user_guide/scale`).
+    verbose : int or bool, default=0
+        Show a progress bar over the stars (tqdm, on stderr).
 
     Attributes
     ----------
@@ -331,7 +407,9 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         "min_period": [Interval(Real, 0, None, closed="neither")],
         "second_period": ["boolean"],
         "extra_features": [list, tuple, None],
+        "phase_origin": [StrOptions(set(PHASE_ORIGINS))],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -339,12 +417,16 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         min_period: float = 0.03,
         second_period: bool = False,
         extra_features: Sequence[str] | None = None,
+        phase_origin: str = "upsilon",
         n_jobs: int | None = None,
+        verbose: int | bool = 0,
     ):
         self.min_period = min_period
         self.second_period = second_period
         self.extra_features = extra_features
+        self.phase_origin = phase_origin
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     @classmethod
     def _get_test_params(cls) -> dict:
@@ -434,9 +516,12 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         min_period = float(self.min_period)
         out = map_chunks(
             partial(_features_many, min_period=min_period, extra=extra,
-                    second_period=bool(self.second_period)),
+                    second_period=bool(self.second_period),
+                    phase_origin=self.phase_origin),
             lcs,
             n_jobs=self.n_jobs,
+            prefer=None if extra else "threads",
+            verbose=self.verbose,
         )
         out = np.nan_to_num(out, nan=0.0, posinf=_F32_MAX, neginf=-_F32_MAX)
         return np.clip(out, -_F32_MAX, _F32_MAX).astype(np.float32)
