@@ -487,3 +487,16 @@ def test_phase_convention_on_an_exact_three_harmonic_curve():
 def test_phase_origin_is_validated(test_curves):
     with pytest.raises(ValueError, match="phase_origin"):
         FeatureExtractor(phase_origin="zero").fit(test_curves[:1])
+
+
+def test_extractor_saved_before_phase_origin_keeps_upsilon_values(test_curves):
+    # an object saved by a version without phase_origin (or verbose) computed UPSILoN's values
+    fe = FeatureExtractor(phase_origin="brightest")
+    state = fe.__getstate__()
+    del state["phase_origin"], state["verbose"]
+    old = FeatureExtractor.__new__(FeatureExtractor)
+    old.__setstate__(state)
+    assert old.get_params()["phase_origin"] == "upsilon"
+    np.testing.assert_array_equal(
+        old.transform(test_curves[:3]),
+        FeatureExtractor(phase_origin="upsilon").transform(test_curves[:3]))

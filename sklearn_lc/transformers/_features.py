@@ -439,6 +439,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         """
         return {}
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle; parameters added since the object was saved act as before them."""
+        state = dict(state)
+        # saved before phase_origin existed: its values were UPSILoN's
+        state.setdefault("phase_origin", "upsilon")
+        state.setdefault("verbose", 0)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         """Stateless transformer: no fit needed, NaN-free output."""
         tags = super().__sklearn_tags__()

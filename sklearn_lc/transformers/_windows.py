@@ -34,11 +34,15 @@ def _window_indices(n: int, window: int, strategy: str, start: int) -> np.ndarra
     return np.round(np.linspace(0, n - 1, window)).astype(np.int64)
 
 
-def _fill(items: list, window: int, strategy: str, scale: bool) -> np.ndarray:
-    """Windows of ``items``, a list of ``((t, m, e), start)``."""
-    out = np.zeros((len(items), window, len(WINDOW_CHANNELS)), dtype=np.float32)
-    for i, ((t, m, e), start) in enumerate(items):
-        idx = _window_indices(t.shape[0], window, strategy, int(start))
+def _fill_items(items: list, window: int, strategy: str, scale: bool) -> np.ndarray:
+    """Windows of ``items``, a list of ``((t, m, e), start)`` (one map_chunks task)."""
+    return _fill([lc for lc, _ in items], [s for _, s in items], window, strategy, scale)
+
+
+def _fill(lcs: list, starts: Any, window: int, strategy: str, scale: bool) -> np.ndarray:
+    out = np.zeros((len(lcs), window, len(WINDOW_CHANNELS)), dtype=np.float32)
+    for i, (t, m, e) in enumerate(lcs):
+        idx = _window_indices(t.shape[0], window, strategy, int(starts[i]))
         k = idx.size
         tw, mw, ew = t[idx], m[idx], e[idx]
         mw = mw - mw.mean()
@@ -178,7 +182,7 @@ class WindowPad(TransformerMixin, BaseEstimator):
                     starts[i] = seq.integers(0, room)
         # each task carries its own stars, never the whole collection
         return map_chunks(
-            partial(_fill, window=self.window, strategy=self.strategy, scale=self.scale),
+            partial(_fill_items, window=self.window, strategy=self.strategy, scale=self.scale),
             list(zip(lcs, starts.tolist())),
             n_jobs=self.n_jobs,
             verbose=self.verbose,
@@ -193,6 +197,12 @@ class WindowPad(TransformerMixin, BaseEstimator):
             ``("time", "mag", "err", "mask")``.
         """
         return WINDOW_CHANNELS
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle; parameters added since the object was saved act as before them."""
+        state = dict(state)
+        state.setdefault("verbose", 0)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
