@@ -174,6 +174,23 @@ def bench_readme(cache: Path, cv_variants: list) -> dict:
     return out
 
 
+def bench_examples() -> list:
+    """Wall time of each gallery example, in a fresh interpreter (non-interactive plots)."""
+    rows = []
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    env.pop("OMP_NUM_THREADS", None)  # as a reader runs them
+    for script in sorted((ROOT / "docs" / "examples").glob("plot_*.py")):
+        load = _load()
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(script)], env=env, cwd=script.parent,
+                              capture_output=True, text=True)
+        rows.append({"example": script.name, "seconds": time.perf_counter() - t0,
+                     "ok": proc.returncode == 0, "load_before": load, "load_after": _load()})
+        print(f"  example {script.name}: {rows[-1]['seconds']:.1f} s "
+              f"({'ok' if proc.returncode == 0 else 'FAILED'}; load {_load()})", flush=True)
+    return rows
+
+
 def write_md(res: dict) -> None:
     m = res["meta"]
     L = ["# n_jobs of the per-star transformers (CRTS)", "",
@@ -217,6 +234,14 @@ def write_md(res: dict) -> None:
         for k, v in r["cv"].items():
             L.append(f"| {names.get(k, k)} | {v['seconds']:.1f} | {v['score']:.3f} | "
                      f"{v['load_before']} -> {v['load_after']} |")
+    if res.get("examples"):
+        L += ["", "## Gallery examples (`docs/examples`)", "",
+              "Each in a fresh interpreter, as a reader runs it (no `OMP_NUM_THREADS`):", "",
+              "| example | seconds | load before -> after |", "|---|---|---|"]
+        for r in res["examples"]:
+            ok = "" if r["ok"] else " (failed)"
+            L.append(f"| {r['example']} | {r['seconds']:.0f}{ok} | {r['load_before']} -> "
+                     f"{r['load_after']} |")
     L += ["", "Thresholds in force: " + ", ".join(f"`{k} = {v}`"
                                                   for k, v in res["meta"]["thresholds"].items())
           + "."]
@@ -231,8 +256,29 @@ def main() -> None:
                          "can take ten minutes on a busy machine)")
     ap.add_argument("--readme-variants", default="threads_default,one_thread,folds_in_processes")
     ap.add_argument("--no-demo", action="store_true")
+    ap.add_argument("--examples", action="store_true", help="also time the gallery examples")
+    ap.add_argument("--only-extras", action="store_true",
+                    help="skip the transformer rows (keep those of the last results file)")
     ap.add_argument("--feature-stars", type=int, default=2000)
     args = ap.parse_args()
+    if args.only_extras:
+        res = json.loads((RESULTS / "parallel.json").read_text())
+    else:
+        res = bench_transformers(args)
+    if not args.no_demo:
+        res["demo"] = bench_demo(1 if args.quick else 2)
+    if args.examples:
+        res["examples"] = bench_examples()
+    if args.readme:
+        res["readme"] = bench_readme(Path(__file__).resolve().parent / ".cache" / "parallel",
+                                     args.readme_variants.split(","))
+    res["meta"]["load_end"] = _load()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "parallel.json").write_text(json.dumps(res, indent=1) + "\n")
+    write_md(res)
+
+
+def bench_transformers(args) -> dict:
     load_start = _load()
     crts = load_light_curves("crts_drake14")
     X = crts.light_curves
@@ -256,25 +302,16 @@ def main() -> None:
               else 2)]
     for name, est, XX, r in runs:
         rows.append(bench_transformer(name, est, XX, r, forced=True))
-    res = {"meta": {"date": time.strftime("%Y-%m-%d %H:%M"), "load_start": load_start,
-                    "cpu": f"{os.cpu_count()} cores, {platform.machine()}",
-                    "python": sys.version.split()[0], "quick": args.quick,
-                    "feature_subset": "FeatureExtractor rows: stars drawn at random "
-                                      "(RandomState(0)) from all 9,213; the others use all",
-                    "thresholds": {n: getattr(_parallel, n) for n in
-                                   ("PROBE_SECONDS", "MIN_THREAD_SECONDS",
-                                    "MIN_PROCESS_SECONDS", "MAX_TRANSFER_FRACTION",
-                                    "COPY_FACTOR")}},
-           "transformers": rows}
-    if not args.no_demo:
-        res["demo"] = bench_demo(1 if args.quick else 2)
-    if args.readme:
-        res["readme"] = bench_readme(Path(__file__).resolve().parent / ".cache" / "parallel",
-                                     args.readme_variants.split(","))
-    res["meta"]["load_end"] = _load()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "parallel.json").write_text(json.dumps(res, indent=1) + "\n")
-    write_md(res)
+    return {"meta": {"date": time.strftime("%Y-%m-%d %H:%M"), "load_start": load_start,
+                     "cpu": f"{os.cpu_count()} cores, {platform.machine()}",
+                     "python": sys.version.split()[0], "quick": args.quick,
+                     "feature_subset": "FeatureExtractor rows: stars drawn at random "
+                                       "(RandomState(0)) from all 9,213; the others use all",
+                     "thresholds": {n: getattr(_parallel, n) for n in
+                                    ("PROBE_SECONDS", "MIN_THREAD_SECONDS",
+                                     "MIN_PROCESS_SECONDS", "MAX_TRANSFER_FRACTION",
+                                     "COPY_FACTOR", "MAX_CHUNK")}},
+            "transformers": rows}
 
 
 if __name__ == "__main__":

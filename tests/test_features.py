@@ -1,4 +1,8 @@
-"""FeatureExtractor against slow references written from the UPSILoN definitions."""
+"""FeatureExtractor against slow references written from the UPSILoN definitions.
+
+``phase_origin="upsilon"`` is compared with UPSILoN's definitions, the default
+``"brightest"`` with its own (and for independence from the time origin).
+"""
 
 import pickle
 import warnings
@@ -138,13 +142,13 @@ def test_features_match_reference_with_brute_force_period(sdss):
     rng = np.random.RandomState(1)
     for i in rng.choice(len(sdss.light_curves), 2, replace=False):
         t, m, e = sdss.light_curves[i]
-        got = FeatureExtractor().fit_transform([(t, m, e)])[0]
+        got = FeatureExtractor(phase_origin="upsilon").fit_transform([(t, m, e)])[0]
         ref = ref_features(t, m, e, ref_period_brute(t, m))
         _assert_features(got, ref, f"sdss {i}")
 
 
 def test_features_match_reference(test_curves):
-    F = FeatureExtractor().fit_transform(test_curves)
+    F = FeatureExtractor(phase_origin="upsilon").fit_transform(test_curves)
     assert F.shape == (len(test_curves), 16) and F.dtype == np.float32
     for i, lc in enumerate(test_curves):
         t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)

@@ -246,7 +246,8 @@ class TransferClassifier(BaseLCNet):
           ``head_hidden``;
         - ``"crts-features"``: the :class:`~sklearn_lc.FeatureMLPClassifier`
           shipped with the package, trained on CRTS labels (input: the 16
-          features of ``FeatureExtractor``), with its CRTS feature scaling;
+          features of ``FeatureExtractor(phase_origin="upsilon")``, as it was
+          trained), with its CRTS feature scaling;
         - a weights file (``.safetensors`` with its ``.json``) written by
           :meth:`MaskedPretrainer.save <sklearn_lc.MaskedPretrainer.save>` or
           :func:`~sklearn_lc.classifiers._transfer.save_weights`;

@@ -303,10 +303,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     - ``amplitude``, ``r21``, ``r31``, ``phi21``, ``phi31``: linear
       least-squares fit ``m = a0 + sum_k a_k sin(2 pi k phi) + b_k cos(2 pi k
-      phi)``, ``k = 1..3``, ``phi = (t mod P) / P``; amplitude ``sqrt(a1^2 +
-      b1^2)``; ``r_k1`` the k-th harmonic amplitude over the first;
-      ``phi_k1 = arctan(-a_k / b_k) - k arctan(-a1 / b1)`` with ``arctan``
-      (not ``arctan2``), not wrapped, as in UPSILoN.
+      phi)``, ``k = 1..3``, with the phase ``phi = ((t - t_ref) mod P) / P``
+      (``t_ref`` the first observation; ``0`` with
+      ``phase_origin="upsilon"``); amplitude ``sqrt(a1^2 + b1^2)``; ``r_k1``
+      the k-th harmonic amplitude over the first. Writing the k-th harmonic
+      ``A_k cos(2 pi k phi + psi_k)``, ``psi_k = atan2(-a_k, b_k)``:
+      ``phi_k1 = (psi_k - k psi_1) mod 2 pi``, in ``[0, 2 pi)``. With
+      ``phase_origin="upsilon"``, UPSILoN's ``phi_k1 = arctan(-a_k / b_k) -
+      k arctan(-a1 / b1)``, with ``arctan`` (not ``arctan2``), not wrapped.
     - ``hl_amp_ratio``: ``sqrt`` of the weighted mean of ``(m - median)^2``
       over the faint points (``m > median``) over the same for the bright
       points (``m <= median``).
@@ -320,10 +324,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
       ~28,000 points, or a baseline over ~42,000 d) it is truncated to its
       lowest ``2**22`` frequencies.
     - ``phase_cusum``, ``phase_eta``, ``slope_per10``, ``slope_per90``: on the
-      curve folded at twice the period (``t mod 2P`` in days, stably sorted):
-      range of ``cumsum(m - wmean) / N / wstd``; ``sum(diff(m)^2) / (N - 1) /
-      wstd^2``; 10th and 90th percentiles of ``diff(t) / diff(m)`` over pairs
-      with ``diff(m) != 0``.
+      curve folded at twice the period, ``(t - t_max) mod 2P`` in days, where
+      ``t_max`` is the first maximum of light (smallest magnitude) of the
+      first harmonic at or after the first observation; sorted by folded
+      time, folded times closer than ``1e-7 P`` in time order. With
+      ``phase_origin="upsilon"``, UPSILoN's ``t mod 2P``, stably sorted.
+      Range of ``cumsum(m - wmean) / N / wstd``; ``sum(diff(m)^2) / (N - 1)
+      / wstd^2``; 10th and 90th percentiles of ``diff(t) / diff(m)`` over
+      pairs with ``diff(m) != 0``.
     - ``quartile31``: 75th minus 25th percentile of the magnitudes.
     - ``shapiro_w``: Shapiro-Wilk W statistic of the magnitudes.
     - ``stetson_k``: ``sum|r| / sqrt(sum r^2) / sqrt(N)``,
@@ -370,6 +378,37 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         Names of further features computed by ``feets.FeatureSpace(only=...)``
         and appended last, named ``feets_<name>``. Each must be a
         scalar feets feature; names are validated in :meth:`fit`.
+    phase_origin : {"brightest", "upsilon"}, default="brightest"
+        Where the phases of ``phi21``, ``phi31`` and the folded features
+        (``phase_cusum``, ``phase_eta``, ``slope_per10``, ``slope_per90``)
+        are counted from.
+
+        - ``"brightest"``: from the light curve itself, so that adding a
+          constant to every time (MJD, JD, HJD - 2450000: surveys differ)
+          changes no feature: phases counted from the first observation,
+          ``phi21`` and ``phi31`` as full-quadrant phase differences (which
+          do not depend on the origin), the fold started at maximum light.
+          Tested: a shift of up to 2,400,000.5 d changes the phases by less
+          than 1e-6 rad, the other features by less than 1e-5 relative.
+        - ``"upsilon"``: UPSILoN's exact definitions, which depend on the
+          time origin. Its ``phi21`` (``phi31``) equals the ``"brightest"``
+          value plus a whole multiple of pi (``arctan`` only knows the
+          half-plane); the multiple jumps, by pi or 2 pi (pi or 3 pi for
+          ``phi31``), each time a shift of the origin carries a cosine
+          coefficient ``b_1`` or ``b_k`` through zero, that is every ``P /
+          2`` of shift for the first harmonic and every ``P / (2k)`` for the
+          k-th. Its fold ``t mod 2P`` starts at a multiple of ``2P`` after
+          ``t = 0``: a shift by ``dt`` rotates the folded sequence by ``dt
+          mod 2P``, which moves the seam of the fold, so ``phase_eta``,
+          ``phase_cusum`` and the slopes change unless ``dt`` is a multiple
+          of ``2P``.
+
+        The default was chosen by measurement (``benchmarks/results/
+        time_origin.md``): on CRTS 7-class cross-validation both give the
+        same scores within the fold-to-fold spread at the survey's own
+        origin, but only ``"brightest"`` keeps them when the test stars'
+        times use another origin, and it transfers better from CRTS to ASAS.
+        Estimators saved before this parameter existed keep ``"upsilon"``.
     n_jobs : int, default=None
         Joblib workers, at most; stars are processed in batches (about four
         per worker). The period search (numba and FFT kernels) releases the
@@ -417,7 +456,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         min_period: float = 0.03,
         second_period: bool = False,
         extra_features: Sequence[str] | None = None,
-        phase_origin: str = "upsilon",
+        phase_origin: str = "brightest",
         n_jobs: int | None = None,
         verbose: int | bool = 0,
     ):
