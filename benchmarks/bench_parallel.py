@@ -231,8 +231,10 @@ def write_md(res: dict) -> None:
                                     "default)",
                  "one_thread": "serial folds, `threadpool_limits(1)`",
                  "folds_in_processes": "`cross_val_score(n_jobs=-1)` (one thread per worker)"}
-        for k, v in r["cv"].items():
-            L.append(f"| {names.get(k, k)} | {v['seconds']:.1f} | {v['score']:.3f} | "
+        for k in [k for k in names if k in r["cv"]] + [k for k in r["cv"] if k not in names]:
+            v = r["cv"][k]
+            when = f" (run of {v['carried_from']})" if "carried_from" in v else ""
+            L.append(f"| {names.get(k, k)}{when} | {v['seconds']:.1f} | {v['score']:.3f} | "
                      f"{v['load_before']} -> {v['load_after']} |")
     if res.get("examples"):
         L += ["", "## Gallery examples (`docs/examples`)", "",
@@ -260,9 +262,14 @@ def main() -> None:
     ap.add_argument("--only-extras", action="store_true",
                     help="skip the transformer rows (keep those of the last results file)")
     ap.add_argument("--feature-stars", type=int, default=2000)
+    ap.add_argument("--carry-readme-variants", default="",
+                    help="README CV variants copied from the last results file, not rerun "
+                         "(comma-separated), e.g. threads_default (minutes of spinning threads)")
     args = ap.parse_args()
+    old = (json.loads((RESULTS / "parallel.json").read_text())
+           if (RESULTS / "parallel.json").is_file() else {})
     if args.only_extras:
-        res = json.loads((RESULTS / "parallel.json").read_text())
+        res = old
     else:
         res = bench_transformers(args)
     if not args.no_demo:
@@ -270,8 +277,13 @@ def main() -> None:
     if args.examples:
         res["examples"] = bench_examples()
     if args.readme:
+        carry = [v for v in args.carry_readme_variants.split(",") if v]
         res["readme"] = bench_readme(Path(__file__).resolve().parent / ".cache" / "parallel",
-                                     args.readme_variants.split(","))
+                                     [v for v in args.readme_variants.split(",")
+                                      if v not in carry])
+        for v in carry:
+            res["readme"]["cv"][v] = dict(old["readme"]["cv"][v],
+                                          carried_from=old["meta"]["date"])
     res["meta"]["load_end"] = _load()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "parallel.json").write_text(json.dumps(res, indent=1) + "\n")

@@ -30,6 +30,12 @@ def _ran_in(out):
 HERE = (os.getpid(), threading.get_ident())
 
 
+@pytest.fixture
+def idle(monkeypatch):
+    """Two idle cores, whatever else this machine is running (its load average decides)."""
+    monkeypatch.setattr(_parallel, "_free_cores", lambda: 2.0)
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2, -1])
 def test_cheap_work_stays_in_this_thread(n_jobs):
     out = map_chunks(_where, list(range(5000)), n_jobs=n_jobs, prefer="threads")
@@ -39,7 +45,7 @@ def test_cheap_work_stays_in_this_thread(n_jobs):
     assert _ran_in(out) == {HERE}
 
 
-def test_costly_nogil_work_goes_to_threads_in_order():
+def test_costly_nogil_work_goes_to_threads_in_order(idle):
     # 300 items x 4 ms = 1.2 s serial: above MIN_THREAD_SECONDS after the probe
     items = list(range(300))
     out = map_chunks(_slow_where, items, n_jobs=2, prefer="threads")
@@ -51,13 +57,29 @@ def test_costly_nogil_work_goes_to_threads_in_order():
     assert tuple(out[0, 1:]) == HERE
 
 
-def test_costly_work_below_process_threshold_stays_in_process():
+def test_busy_cores_keep_costly_work_in_process(monkeypatch):
+    monkeypatch.setattr(_parallel, "_free_cores", lambda: 0.4)
+    out = map_chunks(_slow_where, list(range(300)), n_jobs=-1, prefer="threads")
+    np.testing.assert_array_equal(out[:, 0], np.arange(300))
+    assert _ran_in(out) == {HERE}
+
+
+def test_free_cores_reads_the_load_average():
+    from joblib import cpu_count
+
+    free = _parallel._free_cores()
+    if hasattr(os, "getloadavg"):
+        assert free == pytest.approx(cpu_count() - os.getloadavg()[0] + 1.0, abs=0.5)
+        assert free <= cpu_count() + 1.0
+
+
+def test_costly_work_below_process_threshold_stays_in_process(idle):
     items = list(range(300))  # 1.2 s: far below MIN_PROCESS_SECONDS
     out = map_chunks(_slow_where, items, n_jobs=2)
     assert _ran_in(out) == {HERE}
 
 
-def test_processes_when_work_exceeds_the_threshold(monkeypatch):
+def test_processes_when_work_exceeds_the_threshold(monkeypatch, idle):
     # the threshold is a module constant; lowered here instead of running a minute of work
     monkeypatch.setattr(_parallel, "MIN_PROCESS_SECONDS", 0.2)
     items = list(range(300))
@@ -71,7 +93,7 @@ def _slow_size(xs):
     return np.array([[x.size, os.getpid()] for x in xs])
 
 
-def test_processes_refused_when_copying_costs_more_than_computing(monkeypatch):
+def test_processes_refused_when_copying_costs_more_than_computing(monkeypatch, idle):
     monkeypatch.setattr(_parallel, "MIN_PROCESS_SECONDS", 0.0)
     monkeypatch.setattr(_parallel, "PROBE_SECONDS", 0.005)
     # 200 kB per item against 0.5 ms of work: copying costs more than 10% of the work
@@ -124,7 +146,7 @@ def test_transformers_same_output_whatever_n_jobs_and_verbose(make, crts_small, 
     assert f"/{len(X)}" in capsys.readouterr().err
 
 
-def test_transformers_in_worker_processes(monkeypatch, crts):
+def test_transformers_in_worker_processes(monkeypatch, crts, idle):
     # the process path (forced: tiny thresholds) pickles each task's own stars
     monkeypatch.setattr(_parallel, "MIN_PROCESS_SECONDS", 0.0)
     monkeypatch.setattr(_parallel, "MAX_TRANSFER_FRACTION", np.inf)

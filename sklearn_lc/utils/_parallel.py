@@ -4,11 +4,13 @@ Parallel work is only started when it pays: the first stars are processed
 in-process while their cost is timed, and the rest goes to joblib workers
 only when the time it would take serially is well above the cost of the
 workers (threads: almost nothing; processes: starting interpreters that
-import the package, and copying every chunk to them and back).
+import the package, and copying every chunk to them and back), and only
+as many workers as there are idle cores.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import time
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from joblib.parallel import get_active_backend
 
 __all__ = ["map_chunks", "MAX_CHUNK", "PROBE_SECONDS", "MIN_THREAD_SECONDS", "MIN_PROCESS_SECONDS",
@@ -43,6 +45,18 @@ MAX_TRANSFER_FRACTION = 0.1
 #: time ``pickle.dumps`` takes on the item and its result: measured ~15 for
 #: CRTS light curves (about 150 us of parent time per 300-point star).
 COPY_FACTOR = 15.0
+
+def _free_cores() -> float:
+    """Cores not busy with other work: CPUs minus the 1-minute load average, plus this process.
+
+    ``inf`` where the load average is unknown (Windows).
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return float("inf")
+    return cpu_count() - load + 1.0
+
 
 # joblib backends whose workers run on this machine: the cost rule applies.
 # Any other backend (Dask, Ray...) was chosen by the user to distribute the
@@ -117,6 +131,11 @@ def map_chunks(
       costs at most :data:`MAX_TRANSFER_FRACTION` of computing it;
     - in-process otherwise: worker start-up would cost more than it saves.
 
+    Never more workers are used than there are idle cores (the number of
+    CPUs minus the one-minute load average, counting this process as
+    idle): on a machine whose cores are all busy, workers only add their
+    overhead, so the work stays in-process.
+
     While workers run, the BLAS libraries (NumPy's linear algebra) are held
     to one thread per worker, so the workers do not oversubscribe the cores
     (joblib's process workers do this themselves). Inside a joblib
@@ -133,7 +152,8 @@ def map_chunks(
     n_jobs : int, optional
         Number of joblib workers; ``None`` means 1 unless in a
         ``parallel_backend`` context, ``-1`` all cores. An upper bound: fewer
-        (or none) are used when the work is too cheap for them.
+        (or none) are used when the work is too cheap for them or the cores
+        are busy.
     chunk_size : int, optional
         Items per task; by default about four tasks per worker, at most
         :data:`MAX_CHUNK` items per task (in-process: :data:`MAX_CHUNK`).
@@ -180,10 +200,14 @@ def map_chunks(
                 break
         if done < n:
             how = _plan(items[:done], parts, elapsed, n - done, prefer)
+            # no more workers than idle cores: on a busy machine they only add overhead
+            workers = min(workers, max(1, int(_free_cores() + 0.5)))
+            if workers == 1:
+                how = "serial"
             if how == "serial":
                 parts += _serial(func, items, done, chunk_size, bar)
             else:
-                parts += _joblib(func, items, done, n_jobs, workers, chunk_size, how, bar)
+                parts += _joblib(func, items, done, workers, workers, chunk_size, how, bar)
         return np.concatenate(parts, axis=0)
     finally:
         if bar is not None:
