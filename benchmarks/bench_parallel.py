@@ -52,10 +52,12 @@ def _load() -> str:
 class _Forced:
     """Context: map_chunks starts workers whatever the work costs."""
 
-    names = ("MIN_THREAD_SECONDS", "MIN_PROCESS_SECONDS", "MAX_TRANSFER_FRACTION")
+    names = ("MIN_THREAD_SECONDS", "MIN_PROCESS_SECONDS", "MAX_TRANSFER_FRACTION",
+             "_free_cores")
 
     def __enter__(self):
         self.saved = {n: getattr(_parallel, n) for n in self.names}
+        _parallel._free_cores = lambda before=None: float("inf")  # whatever the load
         _parallel.MIN_THREAD_SECONDS = 0.0
         _parallel.MIN_PROCESS_SECONDS = 0.0
         _parallel.MAX_TRANSFER_FRACTION = float("inf")
@@ -65,33 +67,42 @@ class _Forced:
             setattr(_parallel, n, v)
 
 
-def _time(est, X, setting) -> float:
+def _time(est, X, setting) -> tuple[float, str]:
+    """Wall time of one transform, and how map_chunks ran it (path x workers)."""
     n_jobs = 2 if setting == "forced" else setting
     est = est.set_params(n_jobs=n_jobs)
+    _parallel._last_plan.clear()
     t0 = time.perf_counter()
     if setting == "forced":
         with _Forced():
             est.transform(X)
     else:
         est.transform(X)
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    plan = _parallel._last_plan
+    how = "serial" if not plan or plan["how"] == "serial" else f"{plan['how']} x{plan['workers']}"
+    return seconds, how
 
 
 def bench_transformer(name, est, X, repeats: int, forced: bool) -> dict:
     settings = [1, 2, -1] + (["forced"] if forced else [])
     times = {s: [] for s in settings}
+    paths = {s: [] for s in settings}
     load_before = _load()
     est.set_params(n_jobs=1).transform(X[:20])  # compile / load kernels once
     for r in range(repeats):
         order = settings if r % 2 == 0 else settings[::-1]
         for s in order:
-            times[s].append(_time(est, X, s))
-        print(f"  {name} repeat {r}: " + ", ".join(f"{s}: {times[s][-1]:.2f} s"
+            sec, how = _time(est, X, s)
+            times[s].append(sec)
+            paths[s].append(how)
+        print(f"  {name} repeat {r}: " + ", ".join(f"{s}: {times[s][-1]:.2f} s ({paths[s][-1]})"
                                                     for s in settings)
               + f" (load {_load()})", flush=True)
     med = {str(s): statistics.median(v) for s, v in times.items()}
     return {"transformer": name, "n_stars": len(X), "repeats": repeats,
             "times": {str(s): v for s, v in times.items()}, "median": med,
+            "paths": {str(s): v for s, v in paths.items()},
             "ratio_2": med["2"] / med["1"], "ratio_all": med["-1"] / med["1"],
             "ratio_forced": med["forced"] / med["1"] if forced else None,
             "load_before": load_before, "load_after": _load()}
@@ -199,8 +210,8 @@ def write_md(res: dict) -> None:
          "was shared with other jobs throughout: read the ratios, measured side by side in "
          "one run, rather than the absolute times.", "",
          "Median wall time of `transform` over the repeats (settings interleaved). *forced*: "
-         "`n_jobs=2` with the cost thresholds at zero, so that workers start whatever the "
-         "work costs (the behaviour before them).", "",
+         "`n_jobs=2` with the cost thresholds at zero and the idle-core limit off, so that "
+         "workers start whatever the work costs and the load (the behaviour before them).", "",
          "| transformer | stars | n_jobs=1 | n_jobs=2 | n_jobs=-1 | forced | 2 / 1 | -1 / 1 | "
          "forced / 1 | load before -> after |",
          "|---|---|---|---|---|---|---|---|---|---|"]
@@ -211,6 +222,12 @@ def write_md(res: dict) -> None:
         L.append(f"| {r['transformer']} | {r['n_stars']} | {md['1']:.2f} s | {md['2']:.2f} s | "
                  f"{md['-1']:.2f} s | {forced} | {r['ratio_2']:.2f} | {r['ratio_all']:.2f} | "
                  f"{rf} | {r['load_before']} -> {r['load_after']} |")
+    L += ["", "How each `n_jobs=2` / `n_jobs=-1` run went (in-process, or threads / processes "
+          "times workers), repeat by repeat:", ""]
+    for r in res["transformers"]:
+        if "paths" in r:
+            L.append(f"- {r['transformer']}: n_jobs=2 {', '.join(r['paths']['2'])}; n_jobs=-1 "
+                     f"{', '.join(r['paths']['-1'])}")
     if res.get("demo"):
         d = res["demo"]
         L += ["", "`sklearn-lc demo -q` (a fresh process each; FeatureExtractor and a random "
@@ -220,7 +237,9 @@ def write_md(res: dict) -> None:
               f"{d['load_after']})."]
     if res.get("readme"):
         r = res["readme"]
+        when = res["meta"].get("readme_from")
         L += ["", "## The README's Python example", "",
+              *([f"(Run of {when}.)", ""] if when else []),
               f"Feature step, `FeatureExtractor(n_jobs=-1)` on the {r['n_stars']} CRTS 7-class "
               f"stars: {r['features_seconds']:.0f} s (load {r['load_before']} -> "
               f"{r['features_load_after']}).", "",
@@ -237,7 +256,9 @@ def write_md(res: dict) -> None:
             L.append(f"| {names.get(k, k)}{when} | {v['seconds']:.1f} | {v['score']:.3f} | "
                      f"{v['load_before']} -> {v['load_after']} |")
     if res.get("examples"):
+        when = res["meta"].get("examples_from")
         L += ["", "## Gallery examples (`docs/examples`)", "",
+              *([f"(Run of {when}.)", ""] if when else []),
               "Each in a fresh interpreter, as a reader runs it (no `OMP_NUM_THREADS`):", "",
               "| example | seconds | load before -> after |", "|---|---|---|"]
         for r in res["examples"]:
@@ -262,6 +283,8 @@ def main() -> None:
     ap.add_argument("--only-extras", action="store_true",
                     help="skip the transformer rows (keep those of the last results file)")
     ap.add_argument("--feature-stars", type=int, default=2000)
+    ap.add_argument("--repeats", type=int, default=5, help="repeats of the cheaper rows")
+    ap.add_argument("--demo-repeats", type=int, default=3)
     ap.add_argument("--carry-readme-variants", default="",
                     help="README CV variants copied from the last results file, not rerun "
                          "(comma-separated), e.g. threads_default (minutes of spinning threads)")
@@ -273,9 +296,12 @@ def main() -> None:
     else:
         res = bench_transformers(args)
     if not args.no_demo:
-        res["demo"] = bench_demo(1 if args.quick else 2)
+        res["demo"] = bench_demo(1 if args.quick else args.demo_repeats)
     if args.examples:
         res["examples"] = bench_examples()
+    elif old.get("examples") and not args.only_extras:
+        res["examples"] = old["examples"]
+        res["meta"]["examples_from"] = old["meta"]["date"]
     if args.readme:
         carry = [v for v in args.carry_readme_variants.split(",") if v]
         res["readme"] = bench_readme(Path(__file__).resolve().parent / ".cache" / "parallel",
@@ -283,7 +309,11 @@ def main() -> None:
                                       if v not in carry])
         for v in carry:
             res["readme"]["cv"][v] = dict(old["readme"]["cv"][v],
-                                          carried_from=old["meta"]["date"])
+                                          carried_from=old["readme"]["cv"][v].get(
+                                              "carried_from", old["meta"]["date"]))
+    elif old.get("readme") and not args.only_extras:
+        res["readme"] = old["readme"]
+        res["meta"]["readme_from"] = old["meta"]["date"]
     res["meta"]["load_end"] = _load()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "parallel.json").write_text(json.dumps(res, indent=1) + "\n")
@@ -300,7 +330,7 @@ def bench_transformers(args) -> dict:
     X_fe = [X[i] for i in fe_idx]
     if args.quick:
         X = X[:1500]
-    rep = 1 if args.quick else 3
+    rep = 1 if args.quick else args.repeats
     rows = []
     print(f"load {load_start}", flush=True)
     runs = [("WindowPad", WindowPad(), X, rep),
@@ -311,7 +341,7 @@ def bench_transformers(args) -> dict:
     runs += [(f"FeatureExtractor ({min(400, n_fe)} stars)", FeatureExtractor(), X_fe[:400],
               rep),
              (f"FeatureExtractor ({n_fe} stars)", FeatureExtractor(), X_fe, 1 if args.quick
-              else 2)]
+              else 3)]
     for name, est, XX, r in runs:
         rows.append(bench_transformer(name, est, XX, r, forced=True))
     return {"meta": {"date": time.strftime("%Y-%m-%d %H:%M"), "load_start": load_start,

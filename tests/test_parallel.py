@@ -33,7 +33,7 @@ HERE = (os.getpid(), threading.get_ident())
 @pytest.fixture
 def idle(monkeypatch):
     """Two idle cores, whatever else this machine is running (its load average decides)."""
-    monkeypatch.setattr(_parallel, "_free_cores", lambda: 2.0)
+    monkeypatch.setattr(_parallel, "_free_cores", lambda before=None: 2.0)
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, -1])
@@ -58,19 +58,37 @@ def test_costly_nogil_work_goes_to_threads_in_order(idle):
 
 
 def test_busy_cores_keep_costly_work_in_process(monkeypatch):
-    monkeypatch.setattr(_parallel, "_free_cores", lambda: 0.4)
+    monkeypatch.setattr(_parallel, "_free_cores", lambda before=None: 0.4)
     out = map_chunks(_slow_where, list(range(300)), n_jobs=-1, prefer="threads")
     np.testing.assert_array_equal(out[:, 0], np.arange(300))
     assert _ran_in(out) == {HERE}
 
 
-def test_free_cores_reads_the_load_average():
+def test_unknown_load_leaves_n_jobs_as_given(monkeypatch):
+    # where the load average is unknown (Windows) _free_cores is inf
+    monkeypatch.setattr(_parallel, "_free_cores", lambda before=None: float("inf"))
+    out = map_chunks(_slow_where, list(range(300)), n_jobs=2, prefer="threads")
+    assert _parallel._last_plan["how"] == "threads" and _parallel._last_plan["workers"] == 2
+    np.testing.assert_array_equal(out[:, 0], np.arange(300))
+
+
+def test_free_cores_count_idle_ticks_and_this_process():
     from joblib import cpu_count
 
-    free = _parallel._free_cores()
-    if hasattr(os, "getloadavg"):
-        assert free == pytest.approx(cpu_count() - os.getloadavg()[0] + 1.0, abs=0.5)
-        assert free <= cpu_count() + 1.0
+    before = _parallel._cpu_sample()
+    if before is None:  # no /proc/stat: the load average decides
+        free = _parallel._free_cores(None)
+        if hasattr(os, "getloadavg"):
+            assert free == pytest.approx(cpu_count() - os.getloadavg()[0] + 1.0, abs=0.5)
+        return
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 0.2:  # keep this core busy, as the probe does
+        pass
+    free = _parallel._free_cores(before)
+    n_cpu = os.cpu_count()
+    assert 1.0 <= free <= n_cpu + 1e-9  # this core is busy: at most the others are idle
+    idle, total = _parallel._cpu_sample()
+    assert 0 <= idle <= total
 
 
 def test_costly_work_below_process_threshold_stays_in_process(idle):

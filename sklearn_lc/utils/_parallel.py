@@ -5,7 +5,7 @@ in-process while their cost is timed, and the rest goes to joblib workers
 only when the time it would take serially is well above the cost of the
 workers (threads: almost nothing; processes: starting interpreters that
 import the package, and copying every chunk to them and back), and only
-as many workers as there are idle cores.
+as many workers as there are free cores.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ __all__ = ["map_chunks", "MAX_CHUNK", "PROBE_SECONDS", "MIN_THREAD_SECONDS", "MI
 #: Most items per task: the dm-dt histograms of 1000 stars (80 MB of
 #: counts) ran 1.3-1.5 times slower than in chunks of 100-250.
 MAX_CHUNK = 256
-#: Work timed in-process before deciding (seconds, at least one item).
-PROBE_SECONDS = 0.05
+#: Work timed in-process before deciding (seconds, at least one item); the
+#: idle cores are counted over the same time.
+PROBE_SECONDS = 0.1
 #: Least estimated serial time of the remaining items for which threads are
 #: used (prefer="threads": the work releases the GIL, threads start in ~1 ms).
 MIN_THREAD_SECONDS = 0.2
@@ -46,17 +47,39 @@ MAX_TRANSFER_FRACTION = 0.1
 #: CRTS light curves (about 150 us of parent time per 300-point star).
 COPY_FACTOR = 15.0
 
-def _free_cores() -> float:
-    """Cores not busy with other work: CPUs minus the 1-minute load average, plus this process.
+def _cpu_sample() -> tuple[int, int] | None:
+    """Idle and total CPU time of the machine (clock ticks, ``/proc/stat``), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 5 or fields[0] != "cpu":
+        return None
+    ticks = [int(x) for x in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    return ticks[3] + ticks[4], sum(ticks)
 
-    ``inf`` where the load average is unknown (Windows).
+
+def _free_cores(before: tuple[int, int] | None = None) -> float:
+    """Cores free for workers: those idle since ``before``, plus the one this process uses.
+
+    From ``/proc/stat`` (Linux) when at least 5 ticks per CPU passed since
+    ``before``; otherwise the number of CPUs minus the one-minute load average,
+    plus one; ``inf`` where neither is known.
     """
+    after = _cpu_sample() if before is not None else None
+    n_cpu = os.cpu_count() or 1
+    if after is not None and after[1] - before[1] >= 5 * n_cpu:
+        return 1.0 + n_cpu * (after[0] - before[0]) / (after[1] - before[1])
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return float("inf")
     return cpu_count() - load + 1.0
 
+
+# what the last map_chunks call that timed its items chose (read by the benchmarks)
+_last_plan: dict = {}
 
 # joblib backends whose workers run on this machine: the cost rule applies.
 # Any other backend (Dask, Ray...) was chosen by the user to distribute the
@@ -131,10 +154,11 @@ def map_chunks(
       costs at most :data:`MAX_TRANSFER_FRACTION` of computing it;
     - in-process otherwise: worker start-up would cost more than it saves.
 
-    Never more workers are used than there are idle cores (the number of
-    CPUs minus the one-minute load average, counting this process as
-    idle): on a machine whose cores are all busy, workers only add their
-    overhead, so the work stays in-process.
+    Never more workers are used than there are free cores: the core this
+    process uses plus those that stayed idle while the first items were
+    timed (``/proc/stat``; elsewhere the number of CPUs minus the one-minute
+    load average, plus one). On a machine whose cores are all busy, workers
+    only add their overhead, so the work stays in-process.
 
     While workers run, the BLAS libraries (NumPy's linear algebra) are held
     to one thread per worker, so the workers do not oversubscribe the cores
@@ -191,6 +215,7 @@ def map_chunks(
             parts = _joblib(func, items, 0, n_jobs, workers, chunk_size, prefer, bar)
             return np.concatenate(parts, axis=0)
         parts, done, elapsed = [], 0, 0.0
+        before = _cpu_sample()
         for end, part, seconds in _probe(func, items, n):
             parts.append(part)
             if bar is not None:
@@ -201,9 +226,10 @@ def map_chunks(
         if done < n:
             how = _plan(items[:done], parts, elapsed, n - done, prefer)
             # no more workers than idle cores: on a busy machine they only add overhead
-            workers = min(workers, max(1, int(_free_cores() + 0.5)))
+            workers = max(1, int(min(float(workers), _free_cores(before)) + 0.5))
             if workers == 1:
                 how = "serial"
+            _last_plan.update(how=how, workers=workers, probed=done, probe_seconds=elapsed)
             if how == "serial":
                 parts += _serial(func, items, done, chunk_size, bar)
             else:
