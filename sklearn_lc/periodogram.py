@@ -930,6 +930,8 @@ def _one_star(t, m, err, index: int = 0) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def _upsilon_result(t, m, e, min_period) -> PeriodResult:
     """``method="upsilon"`` as a :class:`PeriodResult`."""
+    if t.shape[0] < 3 or np.unique(t).size < 3:
+        return _NONE
     f, p = ls_best_frequency(t, m, min_period=min_period)
     if not f > 0.0:
         return _NONE
@@ -1236,7 +1238,7 @@ def find_periods(
         functools.partial(_periods_many, method=method, min_period=float(min_period),
                           max_period=max_period, max_harmonics=int(max_harmonics)),
         lcs, n_jobs=n_jobs, prefer="threads",
-    ) if len(lcs) else np.empty((0, len(PeriodResult._fields)))
+    )
     return out if return_details else out[:, 0].copy()
 
 
