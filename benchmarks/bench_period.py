@@ -346,9 +346,9 @@ def main() -> None:
     if "sdss" in parts:
         res["sdss"] = bench_sdss(40 if args.quick else None)
     if "synthetic" in parts:
-        res["synthetic"] = bench_synthetic(4 if args.quick else 40)
+        res["synthetic"] = bench_synthetic(4 if args.quick else 25)
     if "speed" in parts:
-        res["speed"] = bench_speed(8 if args.quick else 60, 1 if args.quick else 2)
+        res["speed"] = bench_speed(8 if args.quick else 40, 1 if args.quick else 2)
     res["env"] = _env()
     path.write_text(json.dumps(res, indent=2))
     text = report(res)

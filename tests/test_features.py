@@ -15,8 +15,8 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_lc import FeatureExtractor
 from sklearn_lc.transformers import FEATURE_NAMES, SECOND_PERIOD_NAMES
-from sklearn_lc.transformers._features import MIN_POINTS
-from sklearn_lc.transformers._periodogram import ls_best_frequency
+from sklearn_lc.transformers._features import MIN_POINTS, PERIOD_DETAIL_NAMES
+from sklearn_lc.periodogram import best_period, ls_best_frequency
 
 # ---------------------------------------------------------------- references
 
@@ -361,3 +361,57 @@ def test_second_period_degenerate_inputs(name):
     assert np.all(np.isfinite(F))
     if name in ("constant", "zero_baseline"):  # no period: documented zeros
         np.testing.assert_array_equal(F[16:], 0.0)
+
+
+# ---------------------------------------------------------------- period method
+
+
+def test_robust_period_method_features_at_its_period(test_curves):
+    fe = FeatureExtractor(period_method="robust")
+    F = fe.fit_transform(test_curves)
+    assert F.shape == (len(test_curves), 16) and np.all(np.isfinite(F))
+    for i, lc in enumerate(test_curves):
+        t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)
+        e = np.asarray(lc[2], float) if len(lc) == 3 else np.full(len(t), np.nan)
+        order = np.argsort(t, kind="stable")
+        t, m, e = t[order], m[order], e[order]
+        period = best_period(t, m, e).period
+        assert F[i, 3] == np.float32(period)
+        # every period-based feature follows the period found (same definitions)
+        _assert_features(F[i], ref_features(t, m, e, period), f"curve {i}")
+
+
+def test_robust_period_recovers_more_sdss_periods(sdss):
+    X, P = sdss.light_curves[:60], sdss.period[:60]
+    col = FEATURE_NAMES.index("period")
+    hit = {}
+    for method in ("upsilon", "robust"):
+        found = FeatureExtractor(period_method=method).fit_transform(X)[:, col]
+        hit[method] = np.mean(np.abs(found - P) < 0.01 * P)
+    assert hit["robust"] >= 0.85 and hit["robust"] > hit["upsilon"], hit
+
+
+@pytest.mark.parametrize("method", ["upsilon", "robust"])
+def test_period_details_columns(test_curves, method):
+    fe = FeatureExtractor(period_method=method, period_details=True, second_period=True)
+    F = fe.fit_transform(test_curves)
+    names = fe.get_feature_names_out().tolist()
+    assert names[-3:] == list(PERIOD_DETAIL_NAMES) and F.shape[1] == 16 + 5 + 3
+    # the 16 and the second-period columns do not depend on the details
+    np.testing.assert_array_equal(
+        F[:, :21], FeatureExtractor(period_method=method, second_period=True)
+        .fit_transform(test_curves))
+    sig, unc, nh = F[:, -3].astype(float), F[:, -2].astype(float), F[:, -1]
+    assert np.all(sig > 0) and np.all(unc > 0) and np.all(unc < F[:, 3])
+    if method == "upsilon":
+        assert np.all(nh == 1)
+    else:
+        assert set(np.unique(nh)) <= {1, 2, 3} and nh.max() > 1
+    const = FeatureExtractor(period_method=method, period_details=True).fit_transform(
+        [DEGENERATE["constant"]])[0]
+    np.testing.assert_array_equal(const[-3:], 0.0)  # no period: documented zeros
+
+
+def test_invalid_period_method():
+    with pytest.raises(ValueError, match="period_method"):
+        FeatureExtractor(period_method="bls").fit([DEGENERATE["constant"]])
