@@ -567,8 +567,8 @@ def _gls_approx(G1, G2, G3, corr, K, lo):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _peaks(p, n_peaks):  # pragma: no cover - compiled
-    """Indices of the ``n_peaks`` highest local maxima of ``p`` (highest first)."""
+def _local_maxima(p):  # pragma: no cover - compiled
+    """Indices and values of the local maxima of ``p``."""
     K = p.shape[0] - 1
     cnt = 0
     for k in range(1, K):
@@ -582,8 +582,77 @@ def _peaks(p, n_peaks):  # pragma: no cover - compiled
             idx[cnt] = k
             vals[cnt] = p[k]
             cnt += 1
-    order = np.argsort(-vals, kind="mergesort")[:n_peaks]
-    return idx[order]
+    return idx, vals
+
+
+def _peaks(p: np.ndarray, n_peaks: int) -> np.ndarray:
+    """Indices of the ``n_peaks`` highest local maxima of ``p`` (highest first)."""
+    idx, vals = _local_maxima(p)
+    if idx.size > n_peaks:
+        top = np.argpartition(-vals, n_peaks - 1)[:n_peaks]
+        idx, vals = idx[top], vals[top]
+    return idx[np.argsort(-vals, kind="stable")]
+
+
+@numba.njit(cache=True, nogil=True)
+def _huber_irls(X, y, w, c, n_iter):  # pragma: no cover - compiled
+    """Huber fit of ``y`` on the columns of ``X`` by iteratively reweighted least squares.
+
+    ``w``: the points' weights (summing to one). The scale is the normal-
+    consistent median absolute deviation of ``sqrt(w) r``, re-estimated at
+    each step; ``c <= 0`` gives ordinary weighted least squares. Returns the
+    final weights ``w * omega``, the residuals, the coefficients and twice
+    the Huber loss (the weighted sum of squares when no point is beyond ``c``).
+    """
+    n, P = X.shape
+    omega = np.ones(n)
+    sw = np.sqrt(w)
+    r = y.copy()
+    beta = np.zeros(P)
+    A = np.empty((P, P))
+    b = np.empty(P)
+    scale = 0.0
+    for it in range(n_iter):
+        A[:, :] = 0.0
+        b[:] = 0.0
+        for j in range(n):
+            ww = w[j] * omega[j]
+            for a in range(P):
+                ba = ww * X[j, a]
+                b[a] += ba * y[j]
+                for q in range(a, P):
+                    A[a, q] += ba * X[j, q]
+        tr = 0.0
+        for a in range(P):
+            tr += A[a, a]
+            for q in range(a):
+                A[a, q] = A[q, a]
+        for a in range(P):
+            A[a, a] += 1e-12 * tr
+        beta = np.linalg.solve(A, b)
+        r = y - X @ beta
+        u = sw * r
+        scale = 1.482602218505602 * np.median(np.abs(u - np.median(u)))
+        if c <= 0.0 or not scale > 0.0:
+            scale = 0.0
+            break
+        change = 0.0
+        for j in range(n):
+            a = abs(u[j]) / scale
+            new = 1.0 if a <= c else c / a
+            change = max(change, abs(new - omega[j]))
+            omega[j] = new
+        if change < 1e-3:
+            break
+    loss = 0.0
+    for j in range(n):
+        u = sw[j] * r[j]
+        if scale > 0.0:
+            a = abs(u) / scale
+            loss += u * u if a <= c else scale * scale * (2.0 * c * a - c * c)
+        else:
+            loss += u * u
+    return w * omega, r, beta, loss
 
 
 @numba.njit(cache=True, nogil=True)
@@ -709,40 +778,51 @@ class _Band:
         self.ok = self.n >= 3 and float(np.ptp(m)) > 0.0 and self.yy > 0.0
 
 
-def _coarse(band: _Band, w: np.ndarray, df: float, K: int, lo: int) -> np.ndarray:
+def _coarse(band: _Band, y: np.ndarray, df: float, K: int, lo: int) -> np.ndarray:
     """Approximate one-term generalised power ``p(k df)`` (in [0, 1]) for ``k = 0..K``.
 
-    ``w``: the band's weights, summing to one.
+    ``y``: the band's magnitudes (or pseudo-observations) with the band's
+    weights. The window's two FFTs are computed on the first call and kept
+    on the band: a later call with other ``y`` costs one FFT.
     """
-    yc = band.yc - float(w @ band.yc)
+    w = band.w0
+    yc = y - float(w @ y)
     yy = float(w @ (yc * yc))
     if not yy > 0:
         return np.zeros(K + 1)
     u = band.ts * df
-    u2 = 2.0 * u
     f1 = u - np.floor(u)
-    (G1, G2, G3), L = _gridded_ffts(
-        [(f1, w * yc), (f1, w), (u2 - np.floor(u2), w)], int(2 * _SIGMA * K) + 2,
-    )
+    if getattr(band, "window", None) is None:
+        u2 = 2.0 * u
+        (G1, G2, G3), L = _gridded_ffts(
+            [(f1, w * yc), (f1, w), (u2 - np.floor(u2), w)], int(2 * _SIGMA * K) + 2)
+        band.window = (G2[: K + 1].copy(), G3[: K + 1].copy())
+    else:
+        (G1,), L = _gridded_ffts([(f1, w * yc)], int(2 * _SIGMA * K) + 2)
+    G2, G3 = band.window
     p = _gls_approx(G1, G2, G3, _deconvolution(L), K, lo) / yy
     return np.clip(p, 0.0, 1.0 - 1e-12)
 
 
-def _score(bands, weights, freqs, H):
-    """``S[i, h] = sum_b N_b log(1 / (1 - p_bh))`` at each frequency, ``h = 0..H``."""
+def _score(bands, weights, freqs, H, ys=None):
+    """``S[i, h] = sum_b N_b log(1 / (1 - p_bh))`` at each frequency, ``h = 0..H``.
+
+    ``ys``: the bands' data (default their magnitudes).
+    """
     S = np.zeros((len(freqs), H + 1))
-    for band, w in zip(bands, weights):
-        red = _mh_reductions(band.ts, band.y, w, freqs, H)
-        tot = float(w @ (band.y * band.y)) - red[:, :1]
+    ys = [b.y for b in bands] if ys is None else ys
+    for band, w, y in zip(bands, weights, ys):
+        red = _mh_reductions(band.ts, y, w, freqs, H)
+        tot = float(w @ (y * y)) - red[:, :1]
         p = (red - red[:, :1]) / np.maximum(tot, 1e-300)
         S += -band.n * np.log1p(-np.clip(p, 0.0, 1.0 - 1e-12))
     return S
 
 
-def _refine(bands, weights, f0, step, H):
+def _refine(bands, weights, f0, step, H, ys=None):
     """Frequency near ``f0`` maximising the ``H``-harmonic score (grid, then a parabola)."""
-    grid = f0 + step * np.arange(-6, 7) / 4.0
-    s = _score(bands, weights, grid, H)[:, H]
+    grid = f0 + step * np.arange(-4, 5) / 4.0
+    s = _score(bands, weights, grid, H, ys)[:, H]
     i = int(np.argmax(s))
     if 0 < i < len(grid) - 1:
         a, b, c = s[i - 1], s[i], s[i + 1]
@@ -753,37 +833,14 @@ def _refine(bands, weights, f0, step, H):
 
 
 def _huber_fit(band, w, f, h, c):
-    """Iteratively reweighted (Huber) ``h``-harmonic fit at ``f``.
+    """Huber ``h``-harmonic fit at ``f`` (:func:`_huber_irls`).
 
-    Returns the design matrix, the final weights, the residuals and the
-    robust loss (twice the Huber loss in units of the weighted residuals).
+    Returns the design matrix, the final weights, the residuals, the
+    coefficients and twice the Huber loss.
     """
     X = _design(band.ts, f, h)
-    omega = np.ones(band.n)
-    sw = np.sqrt(w)
-    for _ in range(6):
-        ww = w * omega
-        sq = np.sqrt(ww)
-        beta = np.linalg.lstsq(X * sq[:, None], band.y * sq, rcond=None)[0]
-        r = band.y - X @ beta
-        u = sw * r
-        scale = _mad(u) if c > 0 else 0.0
-        if not scale > 0:
-            break
-        a = np.abs(u) / scale
-        new = np.minimum(1.0, c / np.maximum(a, 1e-300))
-        if np.allclose(new, omega, atol=1e-3):
-            omega = new
-            break
-        omega = new
-    u = sw * r
-    scale = _mad(u)
-    if c > 0 and scale > 0:
-        a = np.abs(u) / scale
-        loss = scale * scale * float(np.where(a <= c, a * a, 2.0 * c * a - c * c).sum())
-    else:
-        loss = float(u @ u)
-    return X, w * omega, r, beta, loss
+    ww, r, beta, loss = _huber_irls(X, band.y, w, float(c), 8)
+    return X, ww, r, beta, loss
 
 
 def _fap_baluev(z: float, n: int, fmax: float, ts: np.ndarray, w: np.ndarray) -> float:
@@ -836,14 +893,17 @@ def _robust_search(
     n_tot = sum(b.n for b in bands)
     k_par = np.arange(max_harmonics + 1) * 2 * len(bands)
     weights = [b.w0 for b in bands]
+    ys = [b.y for b in bands]
     best = None
     for _pass in range(n_passes):
-        if best is not None:  # again, with the outliers of the last choice down-weighted
-            weights = [fit[1] / fit[1].sum() for fit in best[3]]
+        if best is not None:
+            # again on Huber pseudo-observations: the outliers of the last choice are pulled
+            # to within `huber` robust sigmas of its fit (the window's FFTs are reused)
+            ys = [X @ beta + r * (ww / b.w0) for b, (X, ww, r, beta, _) in zip(bands, best[3])]
         # 1. coarse one-term power on UPSILoN's grid (non-uniform FFT), combined over bands
         z = np.zeros(K + 1)
-        for b, w in zip(bands, weights):
-            z += -b.n * np.log1p(-_coarse(b, w, df, K, lo))
+        for b, y in zip(bands, ys):
+            z += -b.n * np.log1p(-_coarse(b, y, df, K, lo))
         peaks = _peaks(z, n_peaks)
         if peaks.size == 0:
             return _NONE
@@ -853,9 +913,9 @@ def _robust_search(
             for f in (k * df, 0.5 * k * df):
                 if f >= fmin * (1.0 - 1e-9) and all(abs(f - g) > 0.5 * df for g in cands):
                     cands.append(f)
-        cands = np.array([_refine(bands, weights, f, df, max_harmonics) for f in cands])
+        cands = np.array([_refine(bands, weights, f, df, max_harmonics, ys) for f in cands])
         # 3. nested harmonic fits (h = 1..H) scored by BIC (Gaussian, unknown scale per band)
-        S = _score(bands, weights, cands, max_harmonics)
+        S = _score(bands, weights, cands, max_harmonics, ys)
         bic = -S + k_par * math.log(n_tot)
         bic[:, 0] = np.inf
         best_c = np.argsort(bic.min(axis=1), kind="stable")[:n_robust]
