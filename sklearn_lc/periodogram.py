@@ -1,4 +1,29 @@
-"""Fast Lomb-Scargle period search on UPSILoN's frequency grid.
+"""The period search of sklearn_lc: one module for every period in the package.
+
+:class:`~sklearn_lc.FeatureExtractor`, :func:`sklearn_lc.plot.estimate_period`
+and anything that folds a light curve find periods here. Two methods:
+
+- ``"upsilon"`` (:func:`ls_best_frequency`): the highest peak of the classical
+  Lomb-Scargle periodogram on UPSILoN's frequency grid, exact to UPSILoN and
+  fast: a non-uniform FFT over the whole grid, then the best candidates
+  evaluated exactly (below).
+- ``"robust"`` (:func:`best_period`): an error-weighted, floating-mean,
+  multi-harmonic, alias-aware search with Huber reweighting against
+  outliers, a false-alarm probability and a period uncertainty per star,
+  for one band or several (:func:`best_period_multiband`). It runs the same
+  non-uniform FFT kernel for its coarse search.
+
+Front end (astropy-style): :func:`ls_power` (classical power at given
+frequencies), :func:`gls_power` (generalised, ``nterms`` harmonics, the
+normalisation of astropy's ``LombScargle``), :func:`best_frequency`,
+:func:`best_period`, :func:`find_periods` (many stars, in parallel) and
+:func:`ls_grid` (UPSILoN's grid).
+
+Speed (``benchmarks/results/period_search.md``, one thread, the same UPSILoN
+grid of a CRTS star, methods interleaved in one run): SPEED_ROW
+
+The UPSILoN search
+------------------
 
 The grid is the one of UPSILoN (Kim & Bailer-Jones 2016), itself the
 ``fasper`` grid of Press & Rybicki (1989): frequencies ``f_k = k * df`` for
@@ -872,6 +897,7 @@ def _robust_search(
     huber: float,
     n_robust: int,
     n_passes: int = 2,
+    n_refine: int = 8,
     ofac: float = 3.0,
 ) -> PeriodResult:
     """The ``"robust"`` search over one or several bands (see :func:`best_period`)."""
@@ -901,9 +927,12 @@ def _robust_search(
             # to within `huber` robust sigmas of its fit (the window's FFTs are reused)
             ys = [X @ beta + r * (ww / b.w0) for b, (X, ww, r, beta, _) in zip(bands, best[3])]
         # 1. coarse one-term power on UPSILoN's grid (non-uniform FFT), combined over bands
-        z = np.zeros(K + 1)
-        for b, y in zip(bands, ys):
-            z += -b.n * np.log1p(-_coarse(b, y, df, K, lo))
+        if len(bands) == 1:  # one band: the power itself ranks the peaks
+            z = _coarse(bands[0], ys[0], df, K, lo)
+        else:
+            z = np.zeros(K + 1)
+            for b, y in zip(bands, ys):
+                z += -b.n * np.log1p(-_coarse(b, y, df, K, lo))
         peaks = _peaks(z, n_peaks)
         if peaks.size == 0:
             return _NONE
@@ -913,6 +942,10 @@ def _robust_search(
             for f in (k * df, 0.5 * k * df):
                 if f >= fmin * (1.0 - 1e-9) and all(abs(f - g) > 0.5 * df for g in cands):
                     cands.append(f)
+        cands = np.array(cands)
+        if cands.size > n_refine:  # refine only the best by their fit on the coarse grid
+            s0 = _score(bands, weights, cands, max_harmonics, ys)[:, max_harmonics]
+            cands = cands[np.sort(np.argsort(-s0, kind="stable")[:n_refine])]
         cands = np.array([_refine(bands, weights, f, df, max_harmonics, ys) for f in cands])
         # 3. nested harmonic fits (h = 1..H) scored by BIC (Gaussian, unknown scale per band)
         S = _score(bands, weights, cands, max_harmonics, ys)
@@ -956,7 +989,7 @@ def _robust_search(
 
 #: Keyword arguments of the ``"robust"`` search (measured on SDSS Stripe 82
 #: and on simulated surveys, see ``benchmarks/bench_period.py``).
-_ROBUST = {"n_peaks": 10, "huber": 3.0, "n_robust": 4, "n_passes": 3}
+_ROBUST = {"n_peaks": 10, "huber": 3.0, "n_robust": 4, "n_passes": 2, "n_refine": 8}
 
 
 def _check_method(method: str) -> str:
