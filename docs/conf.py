@@ -193,16 +193,29 @@ Model directories
 The functions behind ``sklearn-lc train``, ``predict`` and ``evaluate`` (see
 :doc:`../cli` and :doc:`../user_guide/persistence`).
 
-.. currentmodule:: sklearn_lc._model_io
+.. currentmodule:: sklearn_lc
 
 .. autosummary::
    :toctree: .
    :nosignatures:
 
-   build_model
-   available_models
-   save_model
-   load_model
+   model_io.save_model
+   model_io.load_model
+   model_io.read_model_config
+   recipes.build_model
+   recipes.allowed_classes
+
+Transfer weights
+----------------
+
+.. currentmodule:: sklearn_lc
+
+.. autosummary::
+   :toctree: .
+   :nosignatures:
+
+   transfer.save_weights
+   transfer.shipped_weights
 """
 
 

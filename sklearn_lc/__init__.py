@@ -22,9 +22,9 @@ _LAZY = {
     "CNNLSTMClassifier": ".classifiers._cnn_lstm",
     "TransformerClassifier": ".classifiers._transformer",
     "FeatureMLPClassifier": ".classifiers._feature_mlp",
-    "MaskedPretrainer": ".classifiers._pretrainer",
-    "TransferClassifier": ".classifiers._transfer",
-    "EncoderEmbedding": ".transformers._embedding",
+    "MaskedPretrainer": ".transfer._pretrainer",
+    "TransferClassifier": ".transfer._classifier",
+    "EncoderEmbedding": ".transfer._embedding",
 }
 
 

@@ -259,18 +259,13 @@ def _predict_proba(pipe: Any, X: Any, progress: bool) -> tuple[np.ndarray, np.nd
 
 
 def _feature_pipeline(progress: bool, n_jobs: int | None) -> tuple[Any, str]:
-    """Return FeatureExtractor when it exists, else the basic statistics, and its name."""
-    from ._model_io import _allowed_classes, _apply_common
+    """Return a FeatureExtractor (with the command's n_jobs and progress) and its name."""
+    from .recipes import _apply_common
+    from .transformers import FeatureExtractor
 
-    allowed = _allowed_classes()
-    if "FeatureExtractor" in allowed:
-        fe = allowed["FeatureExtractor"]()
-        name = "FeatureExtractor"
-    else:
-        fe = allowed["_BasicStats"]()
-        name = "basic statistics (FeatureExtractor not available)"
+    fe = FeatureExtractor()
     _apply_common(fe, None, n_jobs, progress)
-    return fe, name
+    return fe, "FeatureExtractor"
 
 
 def _scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
@@ -398,12 +393,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from ._model_io import MODEL_RECIPES, available_models
+    from .recipes import MODEL_RECIPES
 
-    avail = available_models()
     for name, (desc, _) in MODEL_RECIPES.items():
-        mark = "" if name in avail else "  [not available in this installation]"
-        _say(f"{name:14s} {desc}{mark}")
+        _say(f"{name:14s} {desc}")
     return 0
 
 
@@ -455,7 +448,7 @@ def _load_config(path: Path) -> dict:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from ._model_io import build_model, save_model
+    from .model_io import build_model, save_model
 
     if (args.model is None) == (args.config is None):
         raise CLIError("give exactly one of --model NAME or --config FILE")
@@ -482,10 +475,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _load(model_dir: str) -> Any:
-    from ._model_io import load_model
+    from .model_io import load_model
 
     try:
-        return load_model(model_dir)
+        return load_model(model_dir, kind="pipeline")
     except FileNotFoundError as exc:
         raise CLIError(str(exc)) from exc
     except ValueError as exc:

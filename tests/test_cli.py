@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from sklearn_lc import cli
-from sklearn_lc._model_io import available_models
 
 ENV = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1",
            MPLBACKEND="Agg")
@@ -34,7 +33,7 @@ def call(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def _model_name() -> str:
-    return "rf-features" if "rf-features" in available_models() else "rf-basic"
+    return "rf-features"
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +128,7 @@ def test_model_directory_has_no_pickle(model_dir):
     assert "model.json" in files
     assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
     for step in config["steps"]:
-        assert (model_dir / step["file"]).is_file()
+        assert step["store"] == "params" or (model_dir / step["file"]).is_file()
 
 
 def test_predict_unlabelled_npz(files, model_dir):
@@ -184,7 +183,7 @@ def test_features_long_csv_and_folder(files, capsys):
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(out, dtype={"id": str})
     assert len(df) == 40 and list(df["id"]) == list(files["ids"])
-    n_feat = 16 if "rf-features" in available_models() else 10
+    n_feat = 16
     assert df.shape[1] == 1 + n_feat
     assert np.isfinite(df.drop(columns="id").to_numpy()).all()
 
@@ -289,7 +288,6 @@ def test_version_mismatch_warns(files, model_dir, tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "p.csv")) == 40
 
 
-@pytest.mark.skipif("cnn-lstm" not in available_models(), reason="CNNLSTMClassifier not available")
 def test_train_and_predict_a_network(files, tmp_path, capsys):
     from sklearn_lc import CNNLSTMClassifier
 
@@ -304,8 +302,8 @@ def test_train_and_predict_a_network(files, tmp_path, capsys):
                       "-q")
     assert rc == 0, err
     config = json.loads((out / "model.json").read_text())
-    kinds = [s["kind"] for s in config["steps"]]
-    assert kinds == ["skops", "skorch"]
+    stores = [s["store"] for s in config["steps"]]
+    assert stores == ["params", "safetensors"]
     assert (out / config["steps"][1]["file"]).suffix == ".safetensors"
     rc, _, err = call(capsys, "predict", out, files["root"] / "unlabelled.npz", "-o",
                       tmp_path / "p.csv", "-q")
@@ -315,7 +313,7 @@ def test_train_and_predict_a_network(files, tmp_path, capsys):
     proba = df.filter(like="proba_").to_numpy()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     # the loaded network reproduces the in-process one: same weights, same outputs
-    from sklearn_lc._model_io import load_model
+    from sklearn_lc.model_io import load_model
 
     loaded = load_model(out)
     lcs = cli.read_input(files["root"] / "unlabelled.npz")["light_curves"]
@@ -367,13 +365,11 @@ def test_predict_streaming_matches_in_memory(files, model_dir, tmp_path, capsys)
     assert rc == 1 and "shuffled.csv" in err and "star" in err
 
 
-@pytest.mark.skipif("transformer" not in available_models(),
-                    reason="TransformerClassifier not available")
 def test_deep_recipes_build_what_they_describe():
     from sklearn_lc import TransferClassifier, TransformerClassifier
-    from sklearn_lc._model_io import build_model
+    from sklearn_lc.model_io import MODEL_RECIPES, build_model
 
-    recipes = available_models()
+    recipes = {name: desc for name, (desc, _) in MODEL_RECIPES.items()}
     net = build_model({"model": "transformer"}, random_state=0)[-1]
     assert isinstance(net, TransformerClassifier)
     # CPU-sized for the command line, unlike the estimator's ASTROMER-width default
