@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from sklearn_lc import FeatureExtractor, load_light_curves
+from sklearn_lc.periodogram import fft_backend
 from sklearn_lc.transformers import FEATURE_NAMES
-from sklearn_lc.transformers._periodogram import fft_backend
 
 # run_suite.py points this elsewhere for its --quick smoke runs
 RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")

@@ -56,7 +56,10 @@ def _env() -> dict:
 
 
 def classify(found: float, true: float, tol: float = 0.01) -> str:
-    """``correct`` (within ``tol``), ``half``/``double`` (P/2, 2P), ``alias`` (f +- 1, 2 d^-1), ``other``."""
+    """Return ``correct`` (within ``tol``), ``half``, ``double``, ``alias`` or ``other``.
+
+    ``half``/``double``: P/2, 2P; ``alias``: frequency f +- 1 or 2 d^-1.
+    """
     if not found > 0:
         return "other"
     if abs(found - true) < tol * true:
@@ -189,7 +192,7 @@ def bench_synthetic(n_per_class: int) -> dict:
 
 
 def bench_speed(n_curves: int, repeats: int, n_slow: int = 4) -> dict:
-    """ms per CRTS curve, one thread, same UPSILoN grid for every method."""
+    """Ms per CRTS curve, one thread, same UPSILoN grid for every method."""
     from astropy.timeseries import LombScargle
 
     d = load_light_curves("crts_drake14")

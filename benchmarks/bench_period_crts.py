@@ -110,7 +110,8 @@ def main() -> None:
              f"{out['n_stars']} CRTS stars; 5-fold StratifiedGroupKFold on `group` (seed 0), "
              "the same folds for every row; mean +- std over folds. rf-features: "
              "RandomForest(300, balanced_subsample); hgb-features: "
-             "HistGradientBoosting(200, lr 0.08, balanced): `run_suite.py`'s with 300 trees and 200 iterations instead of 500 and 400, to fit the time. Features: "
+             "HistGradientBoosting(200, lr 0.08, balanced): `run_suite.py`'s with 300 trees "
+             "and 200 iterations instead of 500 and 400, to fit the time. Features: "
              "`FeatureExtractor(period_method=...)` (all 16 depend on the period through the "
              "Fourier and folded features), and `period_details=True`.", "",
              "| task | pipeline | features | accuracy | macro-F1 |", "|---|---|---|---|---|"]

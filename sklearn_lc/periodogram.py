@@ -544,7 +544,8 @@ class PeriodResult(NamedTuple):
         period.
     power : float
         Fraction of the weighted variance about the mean that the chosen
-        model explains (with the robust fit's weights), in [0, 1] (several bands: ``1 - exp(-S / N)``
+        model explains (with the robust fit's weights), in [0, 1] (several
+        bands: ``1 - exp(-S / N)``
         with ``S`` the sum over bands of ``N_b log(1 / (1 - p_b))``).
     """
 
@@ -593,7 +594,7 @@ def _gls_approx(G1, G2, G3, corr, K, lo):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True)
 def _local_maxima(p):  # pragma: no cover - compiled
-    """Indices and values of the local maxima of ``p``."""
+    """Return the indices and values of the local maxima of ``p``."""
     K = p.shape[0] - 1
     cnt = 0
     for k in range(1, K):
@@ -611,7 +612,7 @@ def _local_maxima(p):  # pragma: no cover - compiled
 
 
 def _peaks(p: np.ndarray, n_peaks: int) -> np.ndarray:
-    """Indices of the ``n_peaks`` highest local maxima of ``p`` (highest first)."""
+    """Return the indices of the ``n_peaks`` highest local maxima of ``p`` (highest first)."""
     idx, vals = _local_maxima(p)
     if idx.size > n_peaks:
         top = np.argpartition(-vals, n_peaks - 1)[:n_peaks]
@@ -637,7 +638,7 @@ def _huber_irls(X, y, w, c, n_iter):  # pragma: no cover - compiled
     A = np.empty((P, P))
     b = np.empty(P)
     scale = 0.0
-    for it in range(n_iter):
+    for _ in range(n_iter):
         A[:, :] = 0.0
         b[:] = 0.0
         for j in range(n):
@@ -900,7 +901,7 @@ def _robust_search(
     n_refine: int = 8,
     ofac: float = 3.0,
 ) -> PeriodResult:
-    """The ``"robust"`` search over one or several bands (see :func:`best_period`)."""
+    """Run the ``"robust"`` search over one or several bands (see :func:`best_period`)."""
     ts_all = np.concatenate([b[0] for b in bands_in])
     if ts_all.size < 3 or np.unique(ts_all).size < 3:
         return _NONE

@@ -14,9 +14,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lc import FeatureExtractor
-from sklearn_lc.transformers import FEATURE_NAMES, SECOND_PERIOD_NAMES
-from sklearn_lc.transformers._features import MIN_POINTS, PERIOD_DETAIL_NAMES
 from sklearn_lc.periodogram import best_period, ls_best_frequency
+from sklearn_lc.transformers import FEATURE_NAMES, PERIOD_DETAIL_NAMES, SECOND_PERIOD_NAMES
+from sklearn_lc.transformers._features import MIN_POINTS
 
 # ---------------------------------------------------------------- references
 

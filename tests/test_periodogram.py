@@ -240,7 +240,7 @@ def test_coarse_nufft_power_matches_exact(backend):
     e = e * np.random.RandomState(2).uniform(0.5, 2.0, e.size)
     band = _periodogram._Band(t, m, e, float(t[0]))
     df, K = ls_grid(t)
-    approx = _periodogram._coarse(band, band.w0, df, K, 1)
+    approx = _periodogram._coarse(band, band.y, df, K, 1)
     sub = np.arange(1, K + 1, 37)
     # the same floored errors as the search uses
     e_used = 1 / np.sqrt(band.w0)

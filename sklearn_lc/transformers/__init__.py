@@ -4,7 +4,12 @@ from importlib import import_module
 from typing import Any
 
 from ._dmdt import DmDtImage
-from ._features import FEATURE_NAMES, SECOND_PERIOD_NAMES, FeatureExtractor
+from ._features import (
+    FEATURE_NAMES,
+    PERIOD_DETAIL_NAMES,
+    SECOND_PERIOD_NAMES,
+    FeatureExtractor,
+)
 from ._histogram import FreedmanDiaconisHist
 from ._windows import WINDOW_CHANNELS, WindowPad
 
@@ -26,6 +31,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "FEATURE_NAMES",
+    "PERIOD_DETAIL_NAMES",
     "SECOND_PERIOD_NAMES",
     "WINDOW_CHANNELS",
     "DmDtImage",

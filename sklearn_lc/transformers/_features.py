@@ -14,9 +14,9 @@ import scipy.stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..periodogram import PERIOD_METHODS, _period_of, ls_best_frequency
 from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
-from ..periodogram import PERIOD_METHODS, _period_of, ls_best_frequency
 
 __all__ = [
     "FeatureExtractor",
