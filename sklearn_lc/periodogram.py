@@ -576,6 +576,13 @@ _NONE = PeriodResult(NO_PERIOD, 1.0, 0.0, 0, 0.0)
 #: the Huber weights.
 _OUTLIER = 5.0
 
+#: Each error is combined in quadrature with a jitter of this many times the
+#: star's median error: errors smaller than the median are not trusted to be
+#: better than it (no point weighs more than twice the median one), larger ones
+#: still lose weight (SDSS Stripe 82 g: 94.2% of the periods within 1% with it,
+#: 91.7% with errors floored at the median over sqrt(10), 91.3% without).
+_ERR_FLOOR = 1.0
+
 
 @numba.njit(cache=True, nogil=True)
 def _gls_approx(G1, G2, G3, corr, K, lo):  # pragma: no cover - compiled
@@ -807,8 +814,8 @@ class _Band:
         self.ts = t - t0
         self.n = t.shape[0]
         e = _clean_errors(m, e)
-        # a floor on the errors: no point may weigh more than 10 times the median one
-        e = np.maximum(e, np.median(e) / math.sqrt(10.0))
+        # a jitter: no point may weigh more than twice the median one
+        e = np.hypot(e, np.median(e) * _ERR_FLOOR) if _ERR_FLOOR > 0 else e
         w = 1.0 / (e * e)
         self.w0 = w / w.sum()
         self.y = m - float(self.w0 @ m)
@@ -1087,9 +1094,11 @@ def best_period(
        Lomb-Scargle power (Zechmeister & Kurster 2009) of every frequency of
        UPSILoN's grid (:func:`ls_grid`, to ``1 / min_period``), with the
        same non-uniform FFT as :func:`ls_best_frequency` (three FFTs instead
-       of two). No point weighs more than ten times the median one (errors
-       are floored at the median error over ``sqrt(10)``); missing, zero or
-       NaN errors take the median of the star's positive errors.
+       of two). Each error is combined in quadrature with a jitter equal to
+       the star's median error (survey errors of bright points understate
+       their scatter about any model: no point weighs more than twice the
+       median one); missing, zero or NaN errors take the median of the
+       star's positive errors.
     2. **Candidates.** The 10 highest peaks with frequency at least
        ``1 / max_period`` (default: one over the baseline), and half of each
        (eclipsing binaries show their strongest peak at half the orbital
