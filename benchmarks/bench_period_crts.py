@@ -17,6 +17,7 @@ balanced), on the 16 features computed with ``FeatureExtractor(period_method=
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -36,10 +37,20 @@ CACHE = HERE / ".cache"
 CRTS7 = ("EW", "EA", "RRab", "RRc", "RRd", "RS_CVn", "LPV")
 
 
+def _settings_key() -> str:
+    """Short hash of the robust search's settings: a changed search is recomputed."""
+    from sklearn_lc import periodogram as P
+
+    text = json.dumps({**P._ROBUST, "err_floor": P._ERR_FLOOR, "outlier": P._OUTLIER},
+                      sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
 def features(lcs, method: str, tag: str) -> tuple[np.ndarray, float]:
-    """16 features (+3 period details for ``"robust"``), cached; seconds to compute."""
+    """16 features (+3 period details), cached; seconds to compute."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"period_crts_{tag}_{method}.npy"
+    key = method if method == "upsilon" else f"{method}-{_settings_key()}"
+    path = CACHE / f"period_crts_{tag}_{key}.npy"
     if path.is_file():
         meta = json.loads(path.with_suffix(".json").read_text())
         return np.load(path), meta["seconds"]
@@ -55,6 +66,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--n-jobs", type=int, default=1)
+    ap.add_argument("--pipelines", default="rf-features,hgb-features")
     args = ap.parse_args()
     d = load_light_curves("crts_drake14")
     lcs, y, groups = d.light_curves, d.target, d.group
@@ -78,7 +90,9 @@ def main() -> None:
             max_iter=60 if args.quick else 200, learning_rate=0.08, class_weight="balanced",
             random_state=0),
     }
-    out = {"n_stars": len(lcs), "feature_seconds": seconds, "tasks": {}}
+    pipes = {k: v for k, v in pipes.items() if k in args.pipelines.split(",")}
+    out = {"n_stars": len(lcs), "feature_seconds": seconds, "tasks": {},
+           "robust_settings": _settings_key()}
     P = {m: F[m][:, 3] for m in F}
     same = np.abs(P["robust"] - P["upsilon"]) <= 0.01 * np.maximum(P["upsilon"], 1e-12)
     half = np.abs(P["robust"] - 2 * P["upsilon"]) <= 0.02 * np.maximum(P["upsilon"], 1e-12)
