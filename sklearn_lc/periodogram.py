@@ -1115,7 +1115,10 @@ def best_period(
     4. **Robustness.** The four best candidates are fitted again by
        iteratively reweighted least squares with Huber weights (points more
        than 3 robust standard deviations from the harmonic fit lose weight
-       in proportion), and the lowest robust BIC decides: a few outlying
+       in proportion), and the lowest robust BIC decides. If a point lies
+       more than 5 robust standard deviations from the chosen fit, steps 1-4
+       run once more on the Huber pseudo-observations (such points pulled
+       to 3 standard deviations of that fit; one more FFT): a few outlying
        points cannot make a period.
     5. **Significance and uncertainty.** ``fap`` is Baluev's (2008)
        false-alarm probability of the one-term power at the period (or half
