@@ -21,19 +21,19 @@ normalisation of astropy's ``LombScargle``), :func:`best_frequency`,
 
 Speed (``benchmarks/results/period_search.md``, one thread, the same UPSILoN
 grid of a CRTS star, methods interleaved in one run; median of 40 stars of
-288 points and 3e5 frequencies, pyFFTW, load average ~4 on 2 cores):
+288 points and 3e5 frequencies, pyFFTW, load average ~6 on 2 cores):
 
 =================================================  ===========  ===========
 method                                             ms per star  ratio
 =================================================  ===========  ===========
-``"upsilon"`` (this kernel)                        16.1         1
-``"robust"``                                       52.9         2.9
-nifty-ls 1.1, finufft, classical                   58.7         3.7
-nifty-ls 1.1, finufft, generalised with errors     86.7         5.3
-astropy ``LombScargle`` nterms=1, ``fast``         4,831        199
+``"upsilon"`` (this kernel)                        24.5         1
+``"robust"``                                       79.5         3.0
+nifty-ls 1.1, finufft, classical                   92.0         3.8
+nifty-ls 1.1, finufft, generalised with errors     133.8        5.3
+astropy ``LombScargle`` nterms=1, ``fast``         5,017        173
 =================================================  ===========  ===========
 
-so the kernel is kept: about 3.5 times faster than nifty-ls on the same grid.
+so the kernel is kept: about 3.7 times faster than nifty-ls on the same grid.
 
 The UPSILoN search
 ------------------
