@@ -131,6 +131,8 @@ API_TAIL = """Utilities
    :nosignatures:
 
    utils.to_padded_array
+   utils.LightCurveError
+   utils.LightCurveTypeError
    sampling.leaked_duplicates
    datasets.get_data_home
 
@@ -145,6 +147,8 @@ Reading files
 
    io.read_light_curves
    io.iter_long_table
+   io.read_input
+   io.light_curve_digests
 
 Period search
 -------------

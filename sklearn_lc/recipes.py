@@ -134,17 +134,17 @@ def _resolve_class(name: Any) -> type:
 # name -> (description, [(class name, params)])
 MODEL_RECIPES: dict[str, tuple[str, list[tuple[str, dict]]]] = {
     "rf-features": (
-        "random forest (300 trees, balanced class weights) on FeatureExtractor's 16 features",
+        "random forest (100 trees, balanced class weights) on FeatureExtractor's 16 features",
         [
             ("FeatureExtractor", {}),
-            ("RandomForestClassifier", {"n_estimators": 300, "class_weight": "balanced"}),
+            ("RandomForestClassifier", {"n_estimators": 100, "class_weight": "balanced"}),
         ],
     ),
     "rf-basic": (
         "random forest on 10 simple period-free statistics (fast baseline)",
         [
             ("_BasicStats", {}),
-            ("RandomForestClassifier", {"n_estimators": 300, "class_weight": "balanced"}),
+            ("RandomForestClassifier", {"n_estimators": 100, "class_weight": "balanced"}),
         ],
     ),
     "cnn-dmdt": (
