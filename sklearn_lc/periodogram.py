@@ -1030,16 +1030,13 @@ def _check_search(min_period, max_period, max_harmonics):
         raise ValueError(f"max_harmonics must be an integer in 1..8, got {max_harmonics!r}")
 
 
-def _one_star(t, m, err, index: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _one_star(t, m, err) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One star in canonical form (errors name it as light curve 0)."""
     from .utils import check_light_curves
 
     if err is None:
         err = np.full(np.shape(t), np.nan)
-    try:
-        return check_light_curves([(t, m, err)], min_points=1)[0]
-    except (TypeError, ValueError) as exc:
-        msg = str(exc).replace("light curve 0", f"light curve {index}", 1)
-        raise type(exc)(msg) from exc
+    return check_light_curves([(t, m, err)], min_points=1)[0]
 
 
 def _upsilon_result(t, m, e, min_period) -> PeriodResult:
@@ -1240,7 +1237,12 @@ def best_period_multiband(
     for i, band in enumerate(bands):
         if len(band) not in (2, 3):
             raise ValueError(f"band {i}: expected (t, m) or (t, m, err), got {len(band)} arrays")
-        prepared.append(_one_star(*band) if len(band) == 3 else _one_star(band[0], band[1], None))
+        try:
+            prepared.append(_one_star(band[0], band[1], band[2] if len(band) == 3 else None))
+        except TypeError as exc:
+            raise TypeError(f"band {i}: {exc}") from exc
+        except ValueError as exc:
+            raise ValueError(f"band {i}: {exc}") from exc
     if not prepared:
         raise ValueError("bands is empty")
     return _robust_search(prepared, min_period=float(min_period), max_period=max_period,

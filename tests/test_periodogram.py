@@ -394,5 +394,7 @@ def test_invalid_input_names_the_star():
         best_period(t, np.sin(t), max_harmonics=0)
     with pytest.raises(TypeError, match="one per band"):
         best_period_multiband((t, np.sin(t)))
+    with pytest.raises(ValueError, match="band 1: light curve 0"):
+        best_period_multiband([(t, np.sin(t)), (t, m)])
     with pytest.raises(ValueError, match="err"):
         gls_power(t, np.sin(t), [1.0], np.zeros(20))
