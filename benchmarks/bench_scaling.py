@@ -212,7 +212,7 @@ def run_sharded(name: str, n: int, chunk: int, n_points: int, seed: int, workers
 
 
 def _fft_backend() -> str:
-    from sklearn_lc.transformers._periodogram import fft_backend
+    from sklearn_lc.periodogram import fft_backend
 
     return fft_backend()
 

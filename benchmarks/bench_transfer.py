@@ -40,7 +40,8 @@ from sklearn.model_selection import StratifiedShuffleSplit
 
 import sklearn_lc
 from sklearn_lc import EncoderEmbedding, TransferClassifier, WindowPad, load_light_curves
-from sklearn_lc.classifiers._pretrainer import read_weights
+from sklearn_lc.transfer import MaskedPretrainer
+from sklearn_lc.transfer._encoder import encoder_config
 
 # run_suite.py points this elsewhere for its --quick smoke runs
 RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
@@ -175,14 +176,15 @@ def main() -> None:
         if args.feature_cache is not None and args.feature_cache.is_file():
             F = np.load(args.feature_cache)
         else:
-            # as the shipped "crts-features" weights were trained
-            F = sklearn_lc.FeatureExtractor(phase_origin="upsilon", n_jobs=2).fit_transform(X)
+            # as the shipped "crts-features" weights were trained (UPSILoN's period and phases)
+            F = sklearn_lc.FeatureExtractor(period_method="upsilon", phase_origin="upsilon",
+                                            n_jobs=2).fit_transform(X)
             t_feat = time.perf_counter() - t0
             if args.feature_cache is not None:
                 np.save(args.feature_cache, F)
     inputs = {"windows": W, "embedding": E, "features": F}
-    enc_cfg, _ = read_weights("crts")
-    enc = enc_cfg["encoder_config"]
+    shipped = MaskedPretrainer.load("crts")
+    enc = encoder_config(shipped.encoder_)
 
     # read once: the partial saves below rewrite the file
     old = (json.loads((RESULTS / "transfer.json").read_text())
@@ -205,14 +207,14 @@ def main() -> None:
         summary = {m: {k: {"mean": float(np.mean(v)), "std": float(np.std(v)), "n_seeds": len(v)}
                        for k, v in d.items()} for m, d in table.items()}
         curve = [{"epoch": h["epoch"], "train_rmse": h["train_rmse"], "valid_rmse": h["valid_rmse"]}
-                 for h in enc_cfg.get("history", [])]
+                 for h in shipped.history_]
         out = {
             "target": "asas_richards12, fine classes (class_map.json), classes with >= 10 stars",
             "n_stars": len(X), "classes": classes.tolist(),
             "protocol": "per seed: stratified 30% test split; n stars per class drawn from the "
                         "other 70% ('all' = all of them); macro-F1 over the test classes",
             "seeds": len({r["seed"] for r in rows}), "epochs": args.epochs, "window": args.window,
-            "encoder": enc, "encoder_best_epoch": enc_cfg.get("best_epoch"),
+            "encoder": enc, "encoder_best_epoch": shipped.best_epoch_,
             "pretraining_curve": curve,
             "embedding_seconds": t_emb, "feature_seconds": t_feat_,
             "summary": summary, "rows": rows,

@@ -131,6 +131,8 @@ API_TAIL = """Utilities
    :nosignatures:
 
    utils.to_padded_array
+   utils.LightCurveError
+   utils.LightCurveTypeError
    sampling.leaked_duplicates
    datasets.get_data_home
 
@@ -145,6 +147,30 @@ Reading files
 
    io.read_light_curves
    io.iter_long_table
+   io.read_input
+   io.light_curve_digests
+
+Period search
+-------------
+
+:mod:`sklearn_lc.periodogram` (see :doc:`../user_guide/periods`).
+
+.. currentmodule:: sklearn_lc.periodogram
+
+.. autosummary::
+   :toctree: .
+   :nosignatures:
+
+   best_period
+   best_period_multiband
+   find_periods
+   best_frequency
+   PeriodResult
+   gls_power
+   ls_power
+   ls_best_frequency
+   ls_grid
+   fft_backend
 
 {dask_section}Plotting
 --------
@@ -171,16 +197,29 @@ Model directories
 The functions behind ``sklearn-lc train``, ``predict`` and ``evaluate`` (see
 :doc:`../cli` and :doc:`../user_guide/persistence`).
 
-.. currentmodule:: sklearn_lc._model_io
+.. currentmodule:: sklearn_lc
 
 .. autosummary::
    :toctree: .
    :nosignatures:
 
-   build_model
-   available_models
-   save_model
-   load_model
+   model_io.save_model
+   model_io.load_model
+   model_io.read_model_config
+   recipes.build_model
+   recipes.allowed_classes
+
+Transfer weights
+----------------
+
+.. currentmodule:: sklearn_lc
+
+.. autosummary::
+   :toctree: .
+   :nosignatures:
+
+   transfer.save_weights
+   transfer.shipped_weights
 """
 
 

@@ -1,4 +1,4 @@
-"""Train the weights shipped in ``sklearn_lc/weights/`` (seeded, CPU).
+"""Train the weights shipped in ``sklearn_lc/transfer/weights/`` (seeded, CPU).
 
 - ``crts``: a small transformer encoder pretrained with ``MaskedPretrainer``
   (ASTROMER's masked-magnitude objective) on every CRTS light curve
@@ -13,7 +13,8 @@ Usage::
     # go on pretraining the saved encoder for 12 more epochs (warm start)
     OMP_NUM_THREADS=1 python scripts/train_shipped_weights.py --part encoder --epochs 12 --resume
 
-Sizes and epochs are written into the JSON files next to the weights.
+Sizes and epochs are written into the ``model.json`` of each weights directory
+(``crts/``, ``crts-features/``; see :mod:`sklearn_lc.model_io`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ import numpy as np
 import torch
 
 from sklearn_lc import load_light_curves
-from sklearn_lc.classifiers._pretrainer import SHIPPED_DIR, MaskedPretrainer
+from sklearn_lc.model_io import read_model_config
+from sklearn_lc.transfer import MaskedPretrainer
+from sklearn_lc.transfer._weights import SHIPPED_DIR
 
 ENCODER = dict(d_model=48, n_heads=4, n_blocks=2, window=200, max_epochs=8, lr=2e-3,
                batch_size=64, valid_fraction=0.1, random_state=0)
@@ -64,7 +67,7 @@ def train_encoder(epochs: int | None, out: Path, resume: bool = False,
     previous = {}
     if resume:
         pre = MaskedPretrainer.load(out / "crts")
-        previous = json.loads((out / "crts.json").read_text()).get("metadata", {})
+        previous = read_model_config(out / "crts").get("metadata", {})
         pre.set_params(warm_start=True, max_epochs=params["max_epochs"], verbose=1)
         if lr:
             pre.set_params(lr=lr)
@@ -93,9 +96,8 @@ def train_encoder(epochs: int | None, out: Path, resume: bool = False,
 
 def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
     """Train the shipped feature MLP on all CRTS stars and save it."""
-    from sklearn_lc import FeatureExtractor
-    from sklearn_lc.classifiers._feature_mlp import FeatureMLPClassifier
-    from sklearn_lc.classifiers._transfer import save_weights
+    from sklearn_lc import FeatureExtractor, FeatureMLPClassifier
+    from sklearn_lc.transfer import save_weights
 
     b = load_light_curves("crts_drake14")
     y = fine_labels("crts_drake14", b.target)
@@ -103,8 +105,9 @@ def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
     if cache is not None and cache.is_file():
         F = np.load(cache)
     else:
-        # the shipped weights were trained on UPSILoN's phases and fold
-        F = FeatureExtractor(phase_origin="upsilon", n_jobs=2).fit_transform(b.light_curves)
+        # the shipped weights were trained on UPSILoN's period, phases and fold
+        F = FeatureExtractor(period_method="upsilon", phase_origin="upsilon",
+                             n_jobs=2).fit_transform(b.light_curves)
         if cache is not None:
             np.save(cache, F)
     t_feat = time.perf_counter() - t0

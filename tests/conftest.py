@@ -22,6 +22,16 @@ def _load_or_skip(name: str, **kwargs):
     return load_light_curves(name, **kwargs)
 
 
+_REAL_DATA_FIXTURES = {"crts", "crts_small", "asas", "sdss"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that reads ../shared/data as ``realdata`` (``-m "not realdata"``)."""
+    for item in items:
+        if _REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.realdata)
+
+
 @pytest.fixture(scope="session")
 def crts():
     """The full CRTS set (9,213 stars), loaded once per session."""

@@ -11,7 +11,8 @@ from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 from sklearn_lc import CNNClassifier, CNNLSTMClassifier, TransformerClassifier
-from sklearn_lc.nn import BaseLCNet, DmDtCNN
+from sklearn_lc.classifiers import BaseLCNet
+from sklearn_lc.nn import DmDtCNN
 
 ALL = (CNNClassifier, CNNLSTMClassifier, TransformerClassifier)
 SEQ = (CNNLSTMClassifier, TransformerClassifier)
@@ -142,7 +143,9 @@ def test_validation_split_is_stratified_and_optional():
     _, valid2 = clf.get_split_datasets(X, y)
     assert valid.indices.tolist() == valid2.indices.tolist()
     names = dict(clf.callbacks_)
-    assert "early_stopping" in names and "restore_best" in names
+    assert names["early_stopping"].load_best and "restore_best" not in names
+    cbs = dict(_make(CNNClassifier, early_stopping=False).fit(X, y).callbacks_)
+    assert "early_stopping" not in cbs and cbs["restore_best"].load_best
     clf = _make(CNNClassifier, validation_fraction=None).fit(X, y)
     assert "valid_loss" not in clf.history[-1]
     assert "early_stopping" not in dict(clf.callbacks_)
@@ -199,6 +202,7 @@ def test_monitor_valid_acc_restores_the_most_accurate_epoch():
         torch.testing.assert_close(final[k], v)
     cbs = dict(clf.callbacks_)
     assert cbs["restore_best"].monitor == "valid_acc" and not cbs["restore_best"].lower_is_better
+    assert cbs["restore_best"].best_epoch_ == best + 1
     # early stopping follows the same score, highest best
     clf = _make(CNNClassifier, lr=0.0, max_epochs=40, patience=2, monitor="valid_acc",
                 module__batch_norm=False).fit(X, y)
@@ -208,7 +212,7 @@ def test_monitor_valid_acc_restores_the_most_accurate_epoch():
     clf = _make(CNNClassifier, max_epochs=2, lr_schedule="plateau", monitor="valid_acc").fit(X, y)
     sched = dict(clf.callbacks_)["lr_scheduler"]
     assert sched.monitor == "valid_acc" and sched.mode == "max"
-    with pytest.raises(ValueError, match="monitor must be one of"):
+    with pytest.raises(ValueError, match="'monitor' parameter of CNNClassifier"):
         _make(CNNClassifier, monitor="valid_f1").fit(X, y)
 
 
@@ -284,26 +288,17 @@ def test_pickle_and_safetensors_round_trip(cls, tmp_path):
     clf2 = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clf2.predict_proba(X), a)
     path = clf.save(tmp_path / "net")
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
-    cfg = json.loads((path / "config.json").read_text())
-    assert cfg["state"]["classes"] == ["EW", "LPV", "RRab"]
+    cfg = json.loads((path / "model.json").read_text())
+    assert cfg["kind"] == "network" and cfg["classes"] == ["EW", "LPV", "RRab"]
+    assert [p.suffix for p in sorted(path.iterdir())] == [".json", ".safetensors"]
     clf3 = cls.load(path)
+    assert type(clf3) is cls and clf3.module_spec_ == clf.module_spec_
     np.testing.assert_array_equal(clf3.predict_proba(X), a)
     np.testing.assert_array_equal(clf3.predict(X), clf.predict(X))
+    # saving again replaces the directory
+    assert clf3.save(path) == path
     with pytest.raises(ValueError, match="not a"):
         (CNNLSTMClassifier if cls is CNNClassifier else CNNClassifier).load(path)
-
-
-def test_model_state_api_used_by_model_directories(tmp_path):
-    X, y = _windows()
-    clf = _make(TransformerClassifier, module__head="lstm").fit(X, y)
-    state = clf.save_model_state(tmp_path / "w.safetensors")
-    json.dumps(state)
-    params = {"module__d_model": 16, "module__n_heads": 2, "module__head_hidden": (16,),
-              "module__head": "lstm"}
-    clf2 = TransformerClassifier.load_model_state(tmp_path / "w.safetensors", params=params,
-                                                  state=state)
-    np.testing.assert_allclose(clf2.predict_proba(X), clf.predict_proba(X), atol=1e-6)
 
 
 @pytest.mark.parametrize("cls", ALL)
@@ -365,5 +360,117 @@ def test_transformer_head_parameter_selects_the_head(tmp_path):
     back = TransformerClassifier.load(path)
     assert back.head == "lstm"
     np.testing.assert_allclose(back.predict_proba(X), lstm.predict_proba(X), atol=1e-6)
-    with pytest.raises(ValueError, match="head must be"):
+    with pytest.raises(ValueError, match="'head' parameter of TransformerClassifier"):
         TransformerClassifier(head="cnn", **params).fit(X, y)
+
+
+# ------------------------------------------------------- refusing what cannot be used
+
+def test_images_of_another_size_are_refused_at_predict():
+    rng = np.random.RandomState(0)
+    y = np.repeat(["EW", "RRab"], 10)
+    X = rng.rand(20, 1, 22, 23).astype(np.float32)
+    clf = _make(CNNClassifier).fit(X, y)
+    for shape in ((20, 1, 5, 5), (20, 1, 200, 200), (20, 1, 23, 22)):
+        with pytest.raises(ValueError, match="fitted on images of 22x23 pixels"):
+            clf.predict(rng.rand(*shape).astype(np.float32))
+    with pytest.raises(ValueError, match="fitted on images of 22x23 pixels"):
+        clf.transform(rng.rand(3, 1, 5, 5).astype(np.float32))
+    with pytest.raises(ValueError, match="fitted on 1 channels, got 3"):
+        clf.predict_proba(torch.rand(4, 3, 22, 23))  # tensors are checked too
+    assert clf.predict(X[:3]).shape == (3,)
+
+
+def test_windows_need_their_channels_but_not_their_length():
+    X, y = _windows()
+    clf = _make(CNNLSTMClassifier).fit(X, y)
+    assert clf.predict(np.zeros((2, 7, 4), np.float32)).shape == (2,)  # padding is masked
+    with pytest.raises(ValueError, match="4 channels"):
+        clf.predict(np.zeros((2, 40, 3), np.float32))
+
+
+def test_diverging_training_stops_with_a_value_error():
+    X, y = _images()
+    with pytest.raises(ValueError, match=r"in epoch \d+: training diverged.*lr=1e\+12"):
+        _make(CNNClassifier, lr=1e12, max_epochs=10, validation_fraction=None).fit(X, y)
+
+
+@pytest.mark.parametrize("weights, match", [
+    ({"EW": float("nan")}, "must be a finite number >= 0"),
+    ({"EW": -1.0}, "must be a finite number >= 0"),
+    ({"EW": "2"}, "must be a finite number >= 0"),
+    ({"Cep": 2.0}, "not among the classes"),
+    ({"EW": 0, "LPV": 0, "RRab": 0}, "weight of 0"),
+])
+def test_bad_class_weights_are_refused(weights, match):
+    X, y = _images()
+    with pytest.raises(ValueError, match=match):
+        _make(CNNClassifier, class_weight=weights).fit(X, y)
+
+
+def test_missing_or_continuous_labels_are_refused():
+    X, y = _images()
+    yo = y.astype(object)
+    yo[5] = None
+    with pytest.raises(ValueError, match="missing label .* at index 5"):
+        _make(CNNClassifier).fit(X, yo)
+    yf = np.where(y == "EW", 1.0, 2.0)
+    yf[7] = np.nan
+    with pytest.raises(ValueError, match="missing label .* at index 7"):
+        _make(CNNClassifier).fit(X, yf)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        _make(CNNClassifier).fit(X, np.linspace(0, 1, len(y)))
+    clf = _make(CNNClassifier).fit(X, y)
+    with pytest.raises(ValueError, match="missing label"):
+        clf.partial_fit(X, yo)
+
+
+@pytest.mark.parametrize("params", [
+    {"lr": "abc"}, {"lr": -1.0}, {"max_epochs": 2.5}, {"max_epochs": 0}, {"batch_size": 0},
+    {"early_stopping": "yes"}, {"patience": 0}, {"validation_fraction": 1.5},
+    {"class_weight": [1, 2, 3]}, {"lr_schedule": "linear"}, {"classes": 3},
+])
+def test_wrong_parameters_are_refused_as_scikit_learn_does(params):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _images()
+    name = next(iter(params))
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of CNNClassifier"):
+        _make(CNNClassifier).set_params(**params).fit(X, y)
+
+
+def test_classes_given_unsorted_work():
+    X, y = _images()
+    order = ["RRab", "EW", "LPV"]
+    a = _make(CNNClassifier, classes=order).fit(X, y)
+    b = _make(CNNClassifier, classes=sorted(order)).fit(X, y)
+    assert a.classes_.tolist() == ["EW", "LPV", "RRab"]
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    np.testing.assert_array_equal(a.predict(X), a.classes_[a.predict_proba(X).argmax(1)])
+    # a class absent from y is still a column
+    c = _make(CNNClassifier, classes=["Cep", "RRab", "EW", "LPV"]).fit(X, y)
+    assert c.classes_.tolist() == ["Cep", "EW", "LPV", "RRab"]
+    assert c.predict_proba(X).shape == (len(X), 4)
+
+
+def test_input_is_validated_once_per_call(monkeypatch):
+    X, y = _images()
+    clf = _make(CNNClassifier, max_epochs=2)
+    calls = []
+    original = BaseLCNet._check_X
+
+    def counting(self, X, reset=False):
+        if isinstance(X, np.ndarray):  # skorch Datasets (validation scoring) pass through
+            calls.append(reset)
+        return original(self, X, reset)
+
+    monkeypatch.setattr(BaseLCNet, "_check_X", counting)
+    clf.fit(X, y)
+    assert calls == [True]
+    calls.clear()
+    clf.predict(X)
+    assert calls == [False]
+    calls.clear()
+    clf.partial_fit(X, y)
+    assert calls == [False]

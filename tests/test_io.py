@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from sklearn_lc import make_light_curves
-from sklearn_lc.io import iter_long_table, read_light_curves
-from sklearn_lc.utils import check_light_curves
+from sklearn_lc.io import iter_long_table, read_input, read_light_curves
+from sklearn_lc.utils import LightCurveError, check_light_curves
 
 pytest.importorskip("pyarrow")
 
@@ -61,7 +61,7 @@ def test_interleaved_table_is_read_whole_but_not_streamed(tmp_path, stars):
     data = read_light_curves(path)
     order = np.argsort(data.ids)
     _assert_same([data.light_curves[i] for i in order], lcs)
-    with pytest.raises(ValueError, match=r"mixed\.csv: star 'star\d\d' (reappears|appears in two)"):
+    with pytest.raises(ValueError, match=r"mixed\.csv: star star\d\d (reappears|appears in two)"):
         list(iter_long_table(path, chunk_stars=4, batch_rows=7))
 
 
@@ -108,7 +108,7 @@ def test_corrupt_files_name_file_and_star(tmp_path, stars):
     df.loc[row, "mag"] = "12.3x"
     path = tmp_path / "corrupt.csv"
     df.to_csv(path, index=False)
-    pattern = r"corrupt\.csv: star 'star07': column 'mag' holds a non-numeric value '12\.3x'"
+    pattern = r"corrupt\.csv: star star07: column 'mag' holds a non-numeric value '12\.3x'"
     with pytest.raises(ValueError, match=pattern) as info:
         read_light_curves(path)
     assert f"data row {row}" in str(info.value)
@@ -123,16 +123,16 @@ def test_corrupt_files_name_file_and_star(tmp_path, stars):
     bad = pd.DataFrame({"time": t, "mag": m.astype(object), "err": e})
     bad.loc[1, "mag"] = "n/a?"
     bad.to_csv(folder / "bad.csv", index=False)
-    with pytest.raises(ValueError, match=r"bad\.csv: star 'bad': column 'mag'"):
+    with pytest.raises(ValueError, match=r"bad\.csv: star bad: column 'mag'"):
         read_light_curves(folder)
     # a negative error is caught by check_light_curves; the star id replaces the index
     df2 = _long(lcs, y, ids)
     df2.loc[int(np.flatnonzero(df2["id"].to_numpy() == "star11")[0]), "err"] = -1.0
     path2 = tmp_path / "negerr.parquet"
     df2.to_parquet(path2, index=False)
-    with pytest.raises(ValueError, match=r"negerr\.parquet: star 'star11': negative error"):
+    with pytest.raises(ValueError, match=r"negerr\.parquet: star star11: negative error"):
         read_light_curves(path2)
-    with pytest.raises(ValueError, match=r"negerr\.parquet: star 'star11': negative error"):
+    with pytest.raises(ValueError, match=r"negerr\.parquet: star star11: negative error"):
         list(iter_long_table(path2, chunk_stars=5, batch_rows=16))
     with pytest.raises(ValueError, match="cannot tell the format"):
         read_light_curves(_touch(tmp_path / "x.dat"))
@@ -171,7 +171,7 @@ def test_iter_long_table_star_longer_than_a_batch(tmp_path):
     path = tmp_path / "long.csv"
     df.to_csv(path, index=False)
     (ids, lcs), = list(iter_long_table(path, chunk_stars=10, batch_rows=4))
-    assert ids.tolist() == [7, 8]
+    assert ids.tolist() == ["7", "8"]
     np.testing.assert_array_equal(lcs[0][0], t)
     assert np.isnan(lcs[1][2]).all()  # no err column: NaN errors
 
@@ -199,3 +199,111 @@ def test_bad_arguments(tmp_path):
         next(iter_long_table(p, chunk_stars=0))
     with pytest.raises(ValueError, match="format must be one of"):
         read_light_curves(p, format="hdf5")
+
+
+# ----------------------------------------------------------------------------- exact readers
+
+def _table(ids, n=4):
+    rows = [pd.DataFrame({"id": i, "time": np.arange(n) + k, "mag": 10.0 + k + np.arange(n) / 10,
+                          "err": 0.1}) for k, i in enumerate(ids)]
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_ids_are_text(tmp_path):
+    # 012, 12, 1.0 and 1 are four stars; leading zeros stay
+    ids = ["012", "12", "1.0", "1", "00004099"]
+    path = tmp_path / "ids.csv"
+    _table(ids).to_csv(path, index=False)
+    data = read_light_curves(path)
+    assert data.ids.tolist() == ids
+    assert [lc[1][0] for lc in data.light_curves] == [10.0, 11.0, 12.0, 13.0, 14.0]
+    streamed = list(iter_long_table(path, chunk_stars=2, batch_rows=3))
+    assert np.concatenate([c[0] for c in streamed]).tolist() == ids
+    # Parquet keeps its column types; integer ids come out as their text
+    df = _table([4099, 12, 7])
+    df.to_parquet(tmp_path / "int.parquet", index=False)
+    assert read_light_curves(tmp_path / "int.parquet").ids.tolist() == ["4099", "12", "7"]
+    ((ids_chunk, _),) = list(iter_long_table(tmp_path / "int.parquet"))
+    assert ids_chunk.tolist() == ["4099", "12", "7"]
+
+
+def test_messages_print_ids_plainly(tmp_path):
+    df = _table([4099, 12])
+    df.loc[5, "mag"] = np.nan
+    df.to_parquet(tmp_path / "int.parquet", index=False)
+    with pytest.raises(LightCurveError) as exc:
+        read_light_curves(tmp_path / "int.parquet")
+    msg = str(exc.value)
+    assert "int.parquet: star 12: 1 non-finite" in msg and "np.int64" not in msg
+    assert (exc.value.index, exc.value.star) == (1, "12")
+    assert exc.value.source == str(tmp_path / "int.parquet")
+
+
+def test_streamed_error_carries_the_index_in_the_file(tmp_path):
+    ids = [f"s{k}" for k in range(7)]
+    df = _table(ids)
+    df.loc[df["id"] == "s5", "err"] = -1.0
+    df.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(LightCurveError, match=r"t\.csv: star s5: negative error") as exc:
+        list(iter_long_table(tmp_path / "t.csv", chunk_stars=2, batch_rows=5))
+    assert exc.value.index == 5  # position in the file, not in the third chunk
+
+
+def test_one_star_table_without_id_column(tmp_path):
+    path = tmp_path / "lc_0042.csv.gz"
+    pd.DataFrame({"time": [2.0, 1.0, 3.0], "mag": [10.0, 11.0, 12.0]}).to_csv(path, index=False)
+    data = read_light_curves(path)
+    assert data.ids.tolist() == ["lc_0042"]
+    np.testing.assert_array_equal(data.light_curves[0][0], [1.0, 2.0, 3.0])
+    # an id column the user named otherwise is still required
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['oid'\]"):
+        read_light_curves(path, id="oid")
+
+
+@pytest.mark.parametrize("content, match", [
+    ("", "empty file"),
+    ("id,time,mag\n", "no rows"),
+])
+def test_empty_tables_name_the_file(tmp_path, content, match):
+    path = tmp_path / "empty.csv"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=rf"empty\.csv: .*{match}"):
+        read_light_curves(path)
+    if not content:
+        with pytest.raises(ValueError, match=r"empty\.csv: empty file"):
+            list(iter_long_table(path))
+
+
+def test_read_input_labels_file(tmp_path):
+    _table(["007", "7", "x"]).to_csv(tmp_path / "lc.csv", index=False)
+    labels = pd.DataFrame({"id": ["7", "007", "x", "x"], "label": ["EA", "EW", "RRab", "RRab"]})
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    data = read_input(tmp_path / "lc.csv", labels=tmp_path / "labels.csv")
+    assert data.ids.tolist() == ["007", "7", "x"] and data.target.tolist() == ["EW", "EA", "RRab"]
+    labels.loc[3, "label"] = "RRc"
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    with pytest.raises(ValueError, match=r"labels\.csv: star x has 2 different labels "
+                                         r"\('RRab', 'RRc'\)"):
+        read_input(tmp_path / "lc.csv", labels=tmp_path / "labels.csv")
+    labels.iloc[:2].to_csv(tmp_path / "few.csv", index=False)
+    with pytest.raises(ValueError, match=r"few\.csv: no label for star x"):
+        read_input(tmp_path / "lc.csv", labels=tmp_path / "few.csv")
+    with pytest.raises(FileNotFoundError, match="no such labels file"):
+        read_input(tmp_path / "lc.csv", labels=tmp_path / "nope.csv")
+    with pytest.raises(FileNotFoundError, match="not a known data set"):
+        read_input(tmp_path / "nope.csv")
+
+
+def test_light_curve_digests_survive_file_formats(tmp_path, stars):
+    from sklearn_lc.io import light_curve_digests
+
+    lcs, y, ids = stars
+    ref = light_curve_digests(lcs)
+    assert len(set(ref)) == len(ref)
+    df = _long(lcs, y, ids, shuffle_within=True)
+    df.to_csv(tmp_path / "d.csv", index=False)  # pandas' shortest round-trip text
+    assert (light_curve_digests(read_light_curves(tmp_path / "d.csv").light_curves) == ref).all()
+    f32 = [(t, m.astype(np.float32), e) for t, m, e in lcs]  # magnitudes stored as float32
+    assert (light_curve_digests(f32) == ref).all()
+    moved = [(t + 0.01, m, e) for t, m, e in lcs]
+    assert not (light_curve_digests(moved) == ref).any()

@@ -220,7 +220,7 @@ def test_last_hidden_equals_the_packed_sequence_state(num_layers):
 
 
 def test_attention_dropout_reaches_every_block_and_the_saved_config():
-    from sklearn_lc.classifiers._encoder_io import build_encoder, encoder_config
+    from sklearn_lc.transfer._encoder import build_encoder, encoder_config
 
     enc = AstromerEncoder(d_model=16, n_heads=2, n_blocks=3, attention_dropout=0.25)
     assert [b.self_attn.dropout for b in enc.blocks.layers] == [0.25] * 3

@@ -172,13 +172,3 @@ def test_transformers_in_worker_processes(monkeypatch, crts, idle):
     a = WindowPad(strategy="random", random_state=3).transform(X)
     b = WindowPad(strategy="random", random_state=3, n_jobs=2).transform(X)
     np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.parametrize("cls", [WindowPad, DmDtImage, FreedmanDiaconisHist])
-def test_saved_without_verbose_still_works(cls):
-    est = cls()
-    state = est.__getstate__()
-    del state["verbose"]
-    old = cls.__new__(cls)
-    old.__setstate__(state)
-    assert old.get_params()["verbose"] == 0

@@ -112,7 +112,7 @@ def test_confusion_matrix_and_f1_from_a_fitted_pipeline(crts_small, tmp_path):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline
 
-    from sklearn_lc._model_io import _BasicStats
+    from sklearn_lc.recipes import _BasicStats
 
     lcs, y, _ = crts_small
     pipe = make_pipeline(_BasicStats(), RandomForestClassifier(20, random_state=0))

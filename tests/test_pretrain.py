@@ -8,7 +8,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lc import EncoderEmbedding, MaskedPretrainer, make_light_curves
-from sklearn_lc.nn._pretrain import ReconstructionHead, make_masked_batch, masked_rmse
+from sklearn_lc.transfer._masking import ReconstructionHead, make_masked_batch, masked_rmse
 
 TINY = dict(d_model=16, n_heads=2, n_blocks=1, window=40, batch_size=16)
 
@@ -119,8 +119,8 @@ def test_pretraining_reduces_heldout_rmse_and_roundtrips(tmp_path):
     assert list(pre.get_feature_names_out()[:2]) == ["emb_0", "emb_1"]
     # save / load round trip
     path = pre.save(tmp_path / "enc")
-    assert path.suffix == ".safetensors" and (tmp_path / "enc.json").is_file()
-    pre2 = MaskedPretrainer.load(tmp_path / "enc.json")
+    assert path == tmp_path / "enc" and (path / "model.json").is_file()
+    pre2 = MaskedPretrainer.load(path)
     np.testing.assert_allclose(pre2.transform(X), E, rtol=1e-5, atol=1e-6)
     assert pre2.history_ == pre.history_
     assert pre2.score(X) == pytest.approx(pre.score(X))
@@ -184,3 +184,30 @@ def test_warm_start_with_another_architecture_is_an_error():
     pre = MaskedPretrainer(**TINY, max_epochs=1, random_state=0).fit(X)
     with pytest.raises(ValueError, match="d_model=32 does not match"):
         pre.set_params(warm_start=True, d_model=32).fit(X)
+
+
+def test_pretraining_goes_through_skorch_and_keeps_the_best_epoch(capsys):
+    X, _ = make_light_curves(12, n_points=(40, 80), random_state=1)
+    pre = MaskedPretrainer(**TINY, max_epochs=4, lr=3e-2, random_state=0, verbose=1).fit(X)
+    out = capsys.readouterr().out
+    assert "train_rmse" in out and "valid_rmse" in out and "dur" in out  # skorch's PrintLog
+    v = [h["valid_rmse"] for h in pre.history_]
+    assert pre.best_epoch_ == int(np.argmin(v)) + 1
+    # the kept weights are those of the best epoch: its validation RMSE comes back
+    from sklearn_lc.transfer._masked_net import MaskedModel, pooled_rmse
+    from sklearn_lc.transfer._pretrainer import _windows
+
+    rng = np.random.RandomState(0)
+    seed = int(rng.randint(2**31 - 1))
+    perm = rng.permutation(len(X))
+    valid = [X[i] for i in np.sort(perm[:int(round(0.1 * len(X)))])]
+    W = _windows(valid, pre.window, None)
+    model = MaskedModel(pre.encoder_, pre.reconstruction_)
+    got = pooled_rmse(model, W, seed + 1, pre.batch_size, pre._fractions())
+    assert got == pytest.approx(min(v), rel=1e-5)
+
+
+def test_diverging_pretraining_stops_with_a_value_error():
+    X, _ = make_light_curves(4, n_points=(40, 80), random_state=1)
+    with pytest.raises(ValueError, match="training diverged.*lr="):
+        MaskedPretrainer(**TINY, max_epochs=5, lr=1e20, random_state=0).fit(X)

@@ -23,7 +23,7 @@ from sklearn_lc import (
     WindowPad,
     make_light_curves,
 )
-from sklearn_lc.classifiers._transfer import load_source_module, save_weights
+from sklearn_lc.transfer import load_source_module, save_weights
 from sklearn_lc.utils.estimator_checks import make_check_input
 
 TRAIN = dict(max_epochs=2, batch_size=8, random_state=0)
@@ -157,7 +157,7 @@ def test_from_pretrainer_and_weights_file(tmp_path):
     assert pipe.predict(X).shape == (len(X),)
     assert pipe[-1].module_.encoder is not pre.encoder_
     pre.save(tmp_path / "w")
-    clf = TransferClassifier(str(tmp_path / "w.safetensors"), freeze="encoder", **TRAIN)
+    clf = TransferClassifier(str(tmp_path / "w"), freeze="encoder", **TRAIN)
     pipe2 = make_pipeline(WindowPad(window=40), clf).fit(X, y)
     assert set(pipe2.predict(X)) <= set(y)
     # encoder weights came from the file (frozen: still equal to the pretrainer's)
@@ -187,7 +187,8 @@ def test_feature_mlp_scaling_transfers(tmp_path):
     rng = np.random.RandomState(0)
     Xs = (rng.normal(size=(60, 16)) * 10 + 5).astype(np.float32)
     ys = np.where(Xs[:, 0] > 5, "s1", "s2")
-    src = FeatureMLPClassifier(module__hidden=(8, 8), **TRAIN).fit(Xs, ys)
+    src = FeatureMLPClassifier(module__hidden=(8, 8), validation_fraction=None,
+                               **TRAIN).fit(Xs, ys)
     np.testing.assert_allclose(src.module_.feature_mean.numpy(), Xs.mean(0), rtol=1e-4)
     np.testing.assert_allclose(src.module_.feature_scale.numpy(), Xs.std(0), rtol=1e-4)
     before = src.predict_proba(Xs)
@@ -206,6 +207,25 @@ def test_feature_mlp_scaling_transfers(tmp_path):
     save_weights(src, tmp_path / "mlp")
     clf2 = TransferClassifier(str(tmp_path / "mlp"), **TRAIN).fit(Xt, yt)
     assert torch.equal(clf2.module_.feature_scale, src.module_.feature_scale)
+
+
+def test_feature_mlp_scaling_is_learned_on_the_training_split_only():
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(80, 16)) * 10 + 5).astype(np.float32)
+    y = np.repeat(["s1", "s2"], 40)
+    X[np.arange(80) % 4 == 0] += 100.0  # loud stars: some land in the validation split
+    clf = FeatureMLPClassifier(module__hidden=(8,), validation_fraction=0.25, **TRAIN).fit(X, y)
+    train, valid = clf.get_split_datasets(X, y)  # the same seeded split as in fit
+    idx = np.asarray(train.indices)
+    assert len(idx) == 60 and len(valid) == 20
+    np.testing.assert_allclose(clf.feature_mean_, X[idx].mean(0), rtol=1e-4)
+    np.testing.assert_allclose(clf.feature_scale_, X[idx].std(0), rtol=1e-4)
+    np.testing.assert_array_equal(clf.module_.feature_mean.numpy(), clf.feature_mean_)
+    assert np.abs(clf.feature_mean_ - X.mean(0)).max() > 1.0  # not the mean of all stars
+    # warm start goes on with the scaling of the first fit
+    mean = clf.feature_mean_.copy()
+    clf.set_params(warm_start=True).fit(X[:40] + 50, y[:40])
+    np.testing.assert_array_equal(clf.module_.feature_mean.numpy(), mean)
 
 
 def test_shipped_feature_weights_by_name():
@@ -228,7 +248,7 @@ def test_shipped_weights_load_offline_in_fresh_environment(tmp_path):
         "socket.socket.connect = _no; socket.create_connection = _no\n"
         "import sklearn_lc, numpy as np\n"
         "assert sklearn_lc.__file__.startswith(SITE), sklearn_lc.__file__\n"
-        "from sklearn_lc.classifiers._transfer import load_source_module\n"
+        "from sklearn_lc.transfer import load_source_module\n"
         "m, info = load_source_module('crts'); assert info['input'] == 'sequence'\n"
         "m, info = load_source_module('crts-features'); assert info['input'] == 'features'\n"
         "X, y = sklearn_lc.make_light_curves(2, random_state=0)\n"

@@ -2,7 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_lc.utils import check_light_curves, from_long_frame, to_padded_array
+from sklearn_lc.utils import (
+    LightCurveError,
+    LightCurveTypeError,
+    check_light_curves,
+    from_long_frame,
+    to_padded_array,
+)
 
 
 def _curves():
@@ -61,9 +67,11 @@ def test_frame_custom_columns_and_missing_err():
 
 
 def test_two_column_forms_give_nan_errors():
-    out = check_light_curves([np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]])])
+    out = check_light_curves([np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [3.0, 4.0]])])
     assert np.isnan(out[0][2]).all()
-    np.testing.assert_array_equal(out[0][1], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(out[0][1], [1.0, 2.0, 3.0, 4.0])
+    out = check_light_curves([np.array([[0.0, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0]])])
+    np.testing.assert_array_equal(out[0][1], [1.0, 2.0, 3.0, 4.0])
 
 
 def test_sorting_within_star_and_order_of_stars():
@@ -228,12 +236,94 @@ def test_revalidation_is_identity_and_pickles():
         check_light_curves(out, min_points=5)
 
 
-def test_square_arrays_are_read_rows_as_points():
-    # (3, 3) is ambiguous: the documented rule reads (n_points, 2|3) first
-    a = np.array([[0.0, 10.0, 0.1], [1.0, 11.0, 0.1], [2.0, 12.0, 0.1]])
-    (t, m, e), = check_light_curves([a])
-    np.testing.assert_array_equal(t, [0.0, 1.0, 2.0])
-    np.testing.assert_array_equal(m, [10.0, 11.0, 12.0])
+@pytest.mark.parametrize("shape", [(3, 3), (3, 2), (2, 3), (2, 2)])
+def test_arrays_with_both_sides_2_or_3_are_ambiguous(shape):
+    # (3, 2) is 3 points of (t, m) or (t, m, err) rows of 2 points: refused, never guessed
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    with pytest.raises(LightCurveError, match=r"light curve 1: an array of shape") as exc:
+        check_light_curves([good, a])
+    assert exc.value.index == 1
+    assert str(shape) in str(exc.value) and "(t, m, err) tuple" in str(exc.value)
+    # the layouts that are not ambiguous are still read; a tuple says it exactly
+    (t, m, _), = check_light_curves([tuple(a)])
+    np.testing.assert_array_equal(t, a[0])
+    np.testing.assert_array_equal(m, a[1])
+    for n in (1, 4, 7):
+        rows = np.column_stack([np.arange(n) * 1.0, np.ones(n), np.full(n, 0.1)])
+        (t, _, e), = check_light_curves([rows])
+        assert t.size == n and np.all(e == 0.1)
+        (t, _, e), = check_light_curves([rows.T])
+        assert t.size == n and np.all(e == 0.1)
+
+
+def test_padded_input_with_two_or_three_points_per_star():
+    # padded stars become (t, m, err) tuples internally, so short stars are not ambiguous
+    X = to_padded_array([good, ([5.0, 6.0], [1.0, 2.0], [0.1, 0.2])])
+    out = check_light_curves(X)
+    np.testing.assert_array_equal(out[1][0], [5.0, 6.0])
+    np.testing.assert_array_equal(out[1][2], [0.1, 0.2])
+
+
+def test_error_carries_the_index_and_pickles():
+    import pickle
+
+    with pytest.raises(LightCurveError) as exc:
+        check_light_curves([good, good, ([0.0, 1.0], [1.0, np.nan])])
+    err = exc.value
+    assert (err.index, err.star, err.source) == (2, None, None)
+    assert isinstance(err, ValueError) and "non-finite" in err.problem
+    back = pickle.loads(pickle.dumps(err.located(star="4099", source="x.csv")))
+    assert type(back) is LightCurveError and back.index == 2
+    assert str(back) == f"x.csv: star 4099: {err.problem}"
+    with pytest.raises(LightCurveTypeError) as exc:
+        check_light_curves([good, (["a", "b"], [1.0, 2.0])])
+    assert isinstance(exc.value, TypeError) and exc.value.index == 1
+    back = pickle.loads(pickle.dumps(exc.value))
+    assert type(back) is LightCurveTypeError and back.index == 1
+    # ids print plainly, whatever their type
+    assert "star 4099:" in str(LightCurveError(0, "p", star=np.int64(4099), source="f"))
+
+
+def test_from_long_frame_error_names_the_star():
+    df = pd.DataFrame({"id": ["a", "a", "b", "b"], "time": [0.0, 1.0, 0.0, 1.0],
+                       "mag": [1.0, 2.0, np.nan, 2.0]})
+    with pytest.raises(LightCurveError, match=r"light curve 1 \(star b\): 1 non-finite") as exc:
+        from_long_frame(df)
+    assert exc.value.index == 1 and exc.value.star == "b"
+
+
+@pytest.mark.parametrize("X", [{"a": good, "b": good}, {"time": good[0], "mag": good[1]}])
+def test_dict_collection_says_what_to_pass(X):
+    with pytest.raises(TypeError, match=r"got a dict: .*(list\(d.values\(\)\)|\[your_dict\])"):
+        check_light_curves(X)
+
+
+def test_masked_points_are_never_data():
+    t = np.ma.array([0.0, 1.0, 2.0, 3.0], mask=[0, 0, 1, 0])
+    m = np.ma.array([10.0, 999.0, 11.0, 12.0], mask=[0, 1, 0, 0])
+    e = np.ma.array([0.1, 0.1, 0.1, -5.0], mask=[0, 0, 0, 1])  # masked negative error: missing
+    with pytest.raises(LightCurveError, match=r"light curve 1: 2 non-finite") as exc:
+        check_light_curves([good, (t, m, e)])
+    assert "drop_points" in str(exc.value)
+    (tt, mm, ee), = check_light_curves([(t, m, e)], on_invalid="drop_points")
+    np.testing.assert_array_equal(tt, [0.0, 3.0])
+    np.testing.assert_array_equal(mm, [10.0, 12.0])
+    assert ee[0] == 0.1 and np.isnan(ee[1])
+    # a masked (n, 3) array and a masked padded 3-D array follow the same rule
+    arr = np.ma.column_stack([t, m, e])
+    (tt, mm, _), = check_light_curves([arr], on_invalid="drop_points")
+    np.testing.assert_array_equal(mm, [10.0, 12.0])
+    padded = np.ma.masked_invalid(to_padded_array([good, ([5.0], [1.0], [0.1])]))
+    padded[0, 1, 1] = np.ma.masked
+    with pytest.raises(LightCurveError, match="light curve 0"):
+        check_light_curves(padded)
+    out = check_light_curves(padded, on_invalid="drop_points")
+    assert [lc[0].size for lc in out] == [2, 1]
+    assert 999.0 not in np.concatenate([lc[1] for lc in out])
+    # the data under the mask are not read, even when the mask hides a string-free NaN
+    clean = np.ma.array([0.0, 1.0, 2.0], mask=False)
+    (tt, _, _), = check_light_curves([(clean, clean, clean)])
+    np.testing.assert_array_equal(tt, [0.0, 1.0, 2.0])
 
 
 def test_max_points_names_star():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..nn._base import BaseLCNet
 from ..nn._modules import CNNLSTM
+from ._base import BaseLCNet
 
 __all__ = ["CNNLSTMClassifier"]
 

@@ -6,9 +6,10 @@ import warnings
 from typing import Any
 
 import numpy as np
+from skorch.utils import is_dataset
 
-from ..nn._base import BaseLCNet
 from ..nn._feature_mlp import FeatureMLP
+from ._base import BaseLCNet
 
 __all__ = ["FeatureMLPClassifier"]
 
@@ -40,7 +41,8 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
     classes_ : ndarray
         Class labels.
     feature_mean_, feature_scale_ : ndarray of shape (n_features,)
-        The standardisation learned at ``fit``.
+        The standardisation learned at ``fit``, on the training split only
+        (the stars held out for validation are left out).
     input_shape_ : tuple of int
         ``(n_features,)``.
     class_weight_ : ndarray or None
@@ -73,8 +75,10 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
             out["n_features"] = int(shape[0])
         return out
 
+    _saved_attrs = BaseLCNet._saved_attrs + ("feature_mean_", "feature_scale_")
+
     def fit(self, X: Any, y: Any, **fit_params: Any) -> FeatureMLPClassifier:
-        """Learn the feature scaling, then train the network.
+        """Train the network; the feature scaling is learned on the training split only.
 
         Parameters
         ----------
@@ -90,7 +94,29 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
         self : FeatureMLPClassifier
             The fitted classifier.
         """
-        Xa = self._check_X(X, reset=False).astype(np.float64)
+        if not (self.warm_start and self.initialized_):
+            self.__dict__.pop("feature_mean_", None)
+            self.__dict__.pop("feature_scale_", None)
+            self._scaling_pending_ = True
+        return super().fit(X, y, **fit_params)
+
+    def get_split_datasets(self, X: Any, y: Any = None, **fit_params: Any) -> tuple:
+        """Split as every network does; on a new fit, learn the scaling on the training part.
+
+        The mean and standard deviation are computed on the stars that train
+        the network, not on those held out for validation (early stopping).
+        """
+        train, valid = super().get_split_datasets(X, y, **fit_params)
+        if self.__dict__.pop("_scaling_pending_", False) and not is_dataset(X):
+            Xa = np.asarray(X, dtype=np.float64)
+            idx = getattr(train, "indices", None)
+            if idx is not None:
+                Xa = Xa[np.asarray(idx)]
+            self._learn_scaling(Xa)
+            self.module_.set_scaling(self.feature_mean_, self.feature_scale_)
+        return train, valid
+
+    def _learn_scaling(self, Xa: np.ndarray) -> None:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
             mean = np.nanmean(Xa, axis=0)
@@ -98,7 +124,6 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
         self.feature_mean_ = np.nan_to_num(mean).astype(np.float32)
         self.feature_scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0).astype(
             np.float32)
-        return super().fit(X, y, **fit_params)
 
     def initialize_module(self) -> FeatureMLPClassifier:
         """Build the MLP for the data's width and classes; install the scaling."""

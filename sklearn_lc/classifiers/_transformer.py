@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..nn._base import BaseLCNet
+from sklearn.utils._param_validation import StrOptions
+
 from ..nn._modules import TransformerNet
+from ._base import BaseLCNet
 
 __all__ = ["TransformerClassifier"]
 
@@ -82,6 +84,8 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
     _default_module = TransformerNet
     _default_module_params = {"d_model": 256, "head_hidden": (128,)}
     _input_kind = "sequence"
+    _parameter_constraints: dict = {**BaseLCNet._parameter_constraints,
+                                    "head": [StrOptions({"mlp", "lstm"})]}
 
     def __init__(self, module: Any = None, *, head: str = "mlp", **kwargs: Any):
         super().__init__(module, **kwargs)

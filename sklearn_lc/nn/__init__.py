@@ -1,6 +1,9 @@
-"""Torch networks (pure torch) and the shared skorch base of the deep classifiers."""
+"""Torch networks (pure torch: no skorch, no scikit-learn)."""
 
-from ._base import BaseLCNet, RestoreBest, encoded_accuracy
+from importlib import import_module
+from typing import Any
+
+from ._feature_mlp import FeatureMLP
 from ._modules import (
     CNNLSTM,
     AstromerEncoder,
@@ -15,18 +18,29 @@ from ._modules import (
     sequence_mask,
 )
 
+# the skorch base of the estimators lives in sklearn_lc.classifiers; these
+# names still resolve here (imported on first use, so that this package stays pure torch)
+_MOVED = {"BaseLCNet": "sklearn_lc.classifiers._base",
+          "RestoreBest": "sklearn_lc.classifiers._base",
+          "encoded_accuracy": "sklearn_lc.classifiers._base"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        return getattr(import_module(_MOVED[name]), name)
+    raise AttributeError(f"module 'sklearn_lc.nn' has no attribute {name!r}")
+
+
 __all__ = [
     "AstromerEncoder",
-    "BaseLCNet",
     "CNNLSTM",
     "ConvLSTMEncoder",
     "DmDtCNN",
+    "FeatureMLP",
     "LSTMHead",
     "MLPHead",
-    "RestoreBest",
     "TimePositionalEncoding",
     "TransformerNet",
-    "encoded_accuracy",
     "masked_mean",
     "n_parameters",
     "sequence_mask",

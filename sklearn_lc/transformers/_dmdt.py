@@ -291,12 +291,6 @@ class DmDtImage(TransformerMixin, BaseEstimator):
             dtype=object,
         )
 
-    def __setstate__(self, state: dict) -> None:
-        """Unpickle; parameters added since the object was saved act as before them."""
-        state = dict(state)
-        state.setdefault("verbose", 0)
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False

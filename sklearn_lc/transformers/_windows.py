@@ -198,12 +198,6 @@ class WindowPad(TransformerMixin, BaseEstimator):
         """
         return WINDOW_CHANNELS
 
-    def __setstate__(self, state: dict) -> None:
-        """Unpickle; parameters added since the object was saved act as before them."""
-        state = dict(state)
-        state.setdefault("verbose", 0)
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False

@@ -9,16 +9,124 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["check_light_curves", "from_long_frame", "to_padded_array"]
+__all__ = [
+    "LightCurveError",
+    "LightCurveTypeError",
+    "check_light_curves",
+    "from_long_frame",
+    "to_padded_array",
+]
 
 LightCurve = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 _ON_INVALID = ("raise", "drop_points")
+
+
+class LightCurveError(ValueError):
+    """One light curve of a collection is invalid.
+
+    Raised by :func:`check_light_curves` and the readers of :mod:`sklearn_lc.io`
+    and :mod:`sklearn_lc.datasets`, so that a caller can name the star at
+    fault without parsing the message.
+
+    Parameters
+    ----------
+    index : int
+        Position of the light curve in the collection being validated (or
+        read: the order of the returned light curves).
+    problem : str
+        What is wrong, without the location.
+    star : object, optional
+        The star's identifier, when known (printed as ``str(star)``).
+    source : str or path-like, optional
+        The file the star was read from, when known.
+
+    Attributes
+    ----------
+    index, problem, star, source
+        The parameters.
+
+    Examples
+    --------
+    >>> from sklearn_lc.utils import LightCurveError, check_light_curves
+    >>> try:
+    ...     check_light_curves([([0.0, 1.0], [1.0, 2.0]), ([0.0], [float("nan")])])
+    ... except LightCurveError as exc:
+    ...     print(exc.index, "|", exc.problem.split(";")[0])
+    1 | 1 non-finite value(s) (first at point 0: mag=nan)
+    >>> print(LightCurveError(3, "too short", star="4099", source="lcs.csv"))
+    lcs.csv: star 4099: too short
+    """
+
+    __module__ = "sklearn_lc.utils"  # its public home, shown in tracebacks
+
+    def __init__(self, index: int, problem: str, *, star: Any = None, source: Any = None):
+        self.index = int(index)
+        self.problem = str(problem)
+        self.star = star
+        self.source = None if source is None else str(source)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if self.source is not None and self.star is not None:
+            return f"{self.source}: star {self.star}: {self.problem}"
+        if self.star is not None:
+            return f"light curve {self.index} (star {self.star}): {self.problem}"
+        if self.source is not None:
+            return f"{self.source}: light curve {self.index}: {self.problem}"
+        return f"light curve {self.index}: {self.problem}"
+
+    def __str__(self) -> str:
+        return self._message()
+
+    def __reduce__(self) -> tuple:
+        # rebuilt in the parent process when raised in a joblib worker
+        return (_rebuild_error, (type(self), self.index, self.problem, self.star, self.source))
+
+    def located(
+        self, *, star: Any = None, source: Any = None, index: int | None = None
+    ) -> LightCurveError:
+        """Return a copy of this error with the star, file or index filled in.
+
+        Parameters
+        ----------
+        star : object, optional
+            The star's identifier.
+        source : str or path-like, optional
+            The file it comes from.
+        index : int, optional
+            A new position (for instance in the whole file rather than in one
+            chunk of it).
+
+        Returns
+        -------
+        error : LightCurveError
+            An error of the same class; values not given are kept.
+        """
+        return type(self)(
+            self.index if index is None else index,
+            self.problem,
+            star=self.star if star is None else star,
+            source=self.source if source is None else source,
+        )
+
+
+class LightCurveTypeError(LightCurveError, TypeError):
+    """A light curve holds data of the wrong type (strings, None, objects).
+
+    A :class:`LightCurveError` (with its ``index``) that is also a ``TypeError``.
+    """
+
+    __module__ = "sklearn_lc.utils"
+
+
+def _rebuild_error(cls: type, index: int, problem: str, star: Any, source: Any) -> Exception:
+    return cls(index, problem, star=star, source=source)
 
 
 class _Canonical(list):
@@ -32,32 +140,40 @@ def _is_dataframe(X: Any) -> bool:
 
 
 def _numeric(a: Any, index: int, what: str) -> np.ndarray:
-    """Return ``a`` as a float64 array, or raise ``TypeError`` naming the star."""
+    """Return ``a`` as a float64 array, or raise ``TypeError`` naming the star.
+
+    Masked points of a ``numpy.ma`` array become NaN, so they are never read
+    as data: a masked time or magnitude is an invalid point (refused, or
+    dropped with ``on_invalid="drop_points"``), a masked error a missing one.
+    """
     if type(a) is np.ndarray and a.dtype == np.float64:
         return a
     if a is None:
-        raise TypeError(f"light curve {index}: {what} is None")
+        raise LightCurveTypeError(index, f"{what} is None")
     if isinstance(a, (str, bytes)):
-        raise TypeError(
-            f"light curve {index}: {what} is a string ({a!r:.40}), expected numbers"
-        )
+        raise LightCurveTypeError(index, f"{what} is a string ({a!r:.40}), expected numbers")
+    if isinstance(a, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(a)
+        arr = _numeric(np.ma.getdata(a), index, what)
+        if mask.any():
+            arr = arr.copy()
+            arr[mask] = np.nan
+        return arr
     try:
         arr = np.asarray(a)
     except (ValueError, TypeError) as exc:  # ragged nested input
-        raise ValueError(
-            f"light curve {index}: {what} could not be read as an array: {exc}"
-        ) from exc
+        raise LightCurveError(index, f"{what} could not be read as an array: {exc}") from exc
     if arr.dtype.kind not in "biuf":
         if arr.dtype.kind == "O":
             try:
                 arr = arr.astype(np.float64)
             except (ValueError, TypeError) as exc:
-                raise TypeError(
-                    f"light curve {index}: {what} holds non-numeric values (dtype object)"
+                raise LightCurveTypeError(
+                    index, f"{what} holds non-numeric values (dtype object)"
                 ) from exc
         else:
-            raise TypeError(
-                f"light curve {index}: {what} has non-numeric dtype {arr.dtype}, expected numbers"
+            raise LightCurveTypeError(
+                index, f"{what} has non-numeric dtype {arr.dtype}, expected numbers"
             )
     return arr.astype(np.float64, copy=False)
 
@@ -68,51 +184,54 @@ def _split_star(star: Any, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
         parts = star
         return _parts_to_arrays(parts, index)
     if star is None:
-        raise TypeError(f"light curve {index}: got None instead of a light curve")
+        raise LightCurveTypeError(index, "got None instead of a light curve")
     if isinstance(star, (str, bytes)):
-        raise TypeError(f"light curve {index}: got a string instead of a light curve")
+        raise LightCurveTypeError(index, "got a string instead of a light curve")
     if isinstance(star, numbers.Number):
-        raise ValueError(
-            f"light curve {index}: got a scalar ({star!r}); each light curve must be a "
-            "(t, m[, err]) sequence or an (n, 2|3) array. Did you pass a single light curve "
-            "instead of a list of them?"
+        raise LightCurveError(
+            index, f"got a scalar ({star!r}); each light curve must be a (t, m[, err]) "
+            "sequence or an (n, 2|3) array. Did you pass a single light curve instead of a "
+            "list of them?"
         )
     if isinstance(star, dict):
         try:
             parts = [star["time"], star["mag"]] + ([star["err"]] if "err" in star else [])
         except KeyError as exc:
-            raise ValueError(
-                f"light curve {index}: dict light curves need 'time' and 'mag' keys"
-            ) from exc
+            raise LightCurveError(index, "dict light curves need 'time' and 'mag' keys") from exc
     elif isinstance(star, np.ndarray) and star.dtype.kind != "O":
         arr = _numeric(star, index, "the array")
         if arr.ndim != 2:
-            raise ValueError(
-                f"light curve {index}: expected a 2-D (n_points, 2|3) array, got "
-                f"{arr.ndim}-D array of shape {arr.shape}. Did you pass a single light curve "
-                "instead of a list of them?"
+            raise LightCurveError(
+                index, f"expected a 2-D (n_points, 2|3) array, got {arr.ndim}-D array of "
+                f"shape {arr.shape}. Did you pass a single light curve instead of a list of them?"
             )
-        if arr.shape[1] in (2, 3):
-            cols = arr.T
-        elif arr.shape[0] in (2, 3):
-            cols = arr
+        rows, cols = arr.shape
+        if rows in (2, 3) and cols in (2, 3):
+            raise LightCurveError(
+                index, f"an array of shape {arr.shape} is ambiguous: {rows} points of "
+                f"{cols} columns, or {rows} rows (time, mag[, err]) of {cols} points. Pass "
+                "this star as a (t, m, err) tuple of 1-D arrays (or (t, m) without errors)"
+            )
+        if cols in (2, 3):
+            parts = list(arr.T)
+        elif rows in (2, 3):
+            parts = list(arr)
         else:
-            raise ValueError(
-                f"light curve {index}: array of shape {arr.shape} has neither 2 nor 3 columns "
+            raise LightCurveError(
+                index, f"array of shape {arr.shape} has neither 2 nor 3 columns "
                 "(time, mag[, err])"
             )
-        parts = list(cols)
     elif isinstance(star, (Sequence, np.ndarray)) or hasattr(star, "__len__"):
         parts = list(star)
     else:
-        raise TypeError(
-            f"light curve {index}: unsupported type {type(star).__name__}; expected a "
-            "(t, m[, err]) tuple or an (n, 2|3) array"
+        raise LightCurveTypeError(
+            index, f"unsupported type {type(star).__name__}; expected a (t, m[, err]) tuple "
+            "or an (n, 2|3) array"
         )
     if len(parts) not in (2, 3):
-        raise ValueError(
-            f"light curve {index}: expected (t, m) or (t, m, err), got a sequence of "
-            f"{len(parts)} items. Did you pass a single light curve instead of a list of them?"
+        raise LightCurveError(
+            index, f"expected (t, m) or (t, m, err), got a sequence of {len(parts)} items. "
+            "Did you pass a single light curve instead of a list of them?"
         )
     return _parts_to_arrays(parts, index)
 
@@ -124,9 +243,7 @@ def _parts_to_arrays(
     arrays = [_numeric(p, index, names[k]) for k, p in enumerate(parts)]
     for name, a in zip(names, arrays):
         if a.ndim != 1:
-            raise ValueError(
-                f"light curve {index}: {name} must be 1-D, got an array of shape {a.shape}"
-            )
+            raise LightCurveError(index, f"{name} must be 1-D, got an array of shape {a.shape}")
     err = arrays[2] if len(arrays) == 3 else None
     return arrays[0], arrays[1], err
 
@@ -143,7 +260,7 @@ def _canonical_star(
     n = t.shape[0]
     if m.shape[0] != n or (err is not None and err.shape[0] != n):
         lens = f"time {n}, mag {m.shape[0]}" + ("" if err is None else f", err {err.shape[0]}")
-        raise ValueError(f"light curve {index}: mismatched array lengths ({lens})")
+        raise LightCurveError(index, f"mismatched array lengths ({lens})")
     if err is None:
         err = np.full(n, np.nan)
     # fast path: one sum per array tells whether any value is NaN or infinite
@@ -161,24 +278,22 @@ def _canonical_star(
                 else ("mag", m[k]) if not np.isfinite(m[k])
                 else ("err", err[k])
             )
-            raise ValueError(
-                f"light curve {index}: {int(bad.sum())} non-finite value(s) "
-                f"(first at point {k}: {what}={value}); "
-                "use on_invalid='drop_points' to drop such points"
+            raise LightCurveError(
+                index, f"{int(bad.sum())} non-finite value(s) (first at point {k}: "
+                f"{what}={value}); use on_invalid='drop_points' to drop such points"
             )
         keep = ~bad
         t, m, err = t[keep], m[keep], err[keep]
     if err.size and (np.any(err < 0) if bad is not None else err.min() < 0):
         k = int(np.flatnonzero(err < 0)[0])
-        raise ValueError(f"light curve {index}: negative error {err[k]} at point {k}")
+        raise LightCurveError(index, f"negative error {err[k]} at point {k}")
     if t.shape[0] < min_points:
-        raise ValueError(
-            f"light curve {index}: has {t.shape[0]} valid point(s), fewer than "
-            f"min_points={min_points}"
+        raise LightCurveError(
+            index, f"has {t.shape[0]} valid point(s), fewer than min_points={min_points}"
         )
     if max_points is not None and t.shape[0] > max_points:
-        raise ValueError(
-            f"light curve {index}: has {t.shape[0]} points, more than max_points={max_points}"
+        raise LightCurveError(
+            index, f"has {t.shape[0]} points, more than max_points={max_points}"
         )
     if t.shape[0] > 1 and np.any(t[1:] < t[:-1]):
         order = np.argsort(t, kind="stable")
@@ -220,7 +335,7 @@ def _stars_from_padded(X: np.ndarray) -> list:
     for i in range(X.shape[0]):
         a = X[i]
         padding = np.isnan(a).all(axis=1)
-        stars.append(a[~padding].T)
+        stars.append(tuple(a[~padding].T))
     return stars
 
 
@@ -246,14 +361,22 @@ def check_light_curves(
           ``(t, m)`` / ``(t, m, err)`` sequence of 1-D arrays, a dict with
           ``time``, ``mag`` (and ``err``) keys, or an ``(n_i, 2|3)`` array
           (``(2|3, n_i)`` is also read, channels first, when the array does not
-          have 2 or 3 columns; a square 3x3 array is read as 3 points);
+          have 2 or 3 columns; an array whose both sides are 2 or 3, such as
+          ``(3, 2)`` or ``(3, 3)``, is ambiguous and refused: pass such a star
+          as a ``(t, m, err)`` tuple);
         - a one-row-per-star ``pandas.DataFrame`` whose cells are arrays, with
           the columns named by ``columns``;
         - a NaN-padded float array of shape ``(n_stars, n_points, 2|3)``, in
           which rows that are entirely NaN are padding.
 
         A long-format table (one row per observation) is read with
-        :func:`from_long_frame`.
+        :func:`from_long_frame`. A mapping (``dict``) is not a collection:
+        pass ``list(d.values())``.
+
+        ``numpy.ma`` masked arrays are accepted anywhere an array is: masked
+        points are never used as data. A masked time or magnitude makes the
+        point invalid, like NaN (refused, or dropped with
+        ``on_invalid="drop_points"``); a masked error is a missing error (NaN).
     min_points : int, default=1
         Fewest valid points a star may have.
     on_invalid : {"raise", "drop_points"}, default="raise"
@@ -275,12 +398,16 @@ def check_light_curves(
 
     Raises
     ------
-    TypeError
-        If the input or a star holds non-numeric data (strings, None, objects).
-    ValueError
+    LightCurveTypeError
+        If a star holds non-numeric data (strings, None, objects); a
+        ``TypeError``. ``TypeError`` if the collection itself is of the wrong
+        type (None, a string, a dict).
+    LightCurveError
         If a star has non-finite time or magnitude (with ``on_invalid="raise"``),
         a negative error, mismatched array lengths, the wrong dimensionality or
-        fewer than ``min_points`` points. The message names the star's index.
+        fewer than ``min_points`` points; a ``ValueError`` whose ``index``
+        attribute is the star's position (the message names it too).
+        ``ValueError`` for problems of the whole collection (empty, bad shape).
 
     Examples
     --------
@@ -308,6 +435,14 @@ def check_light_curves(
         raise TypeError("expected a collection of light curves, got None")
     if isinstance(X, (str, bytes)):
         raise TypeError("expected a collection of light curves, got a string")
+    if isinstance(X, Mapping):
+        if "time" in X and "mag" in X:
+            hint = ("it looks like one light curve: pass a list of light curves, here "
+                    "[your_dict] (or [(time, mag, err)])")
+        else:
+            hint = ("pass a list of light curves, e.g. list(d.values()), and keep the keys "
+                    "(list(d)) as the star ids")
+        raise TypeError(f"expected a collection of light curves, got a {type(X).__name__}: {hint}")
     if _is_dataframe(X):
         stars = _stars_from_frame(X, columns)
     elif isinstance(X, np.ndarray) and X.dtype.kind != "O":
@@ -318,6 +453,8 @@ def check_light_curves(
                 f"a numeric array of light curves must be 3-D (n_stars, n_points, 2|3) and "
                 f"NaN-padded; got a {X.ndim}-D array of shape {X.shape}"
             )
+        if isinstance(X, np.ma.MaskedArray):  # masked points are never data
+            X = np.ma.filled(X.astype(np.float64), np.nan)
         stars = _stars_from_padded(X.astype(np.float64, copy=False))
     elif isinstance(X, (list, tuple, np.ndarray)) or (
         hasattr(X, "__len__") and hasattr(X, "__getitem__")
@@ -370,6 +507,12 @@ def from_long_frame(
     ids : ndarray
         The id of each light curve, same order.
 
+    Raises
+    ------
+    LightCurveError
+        For an invalid star; its ``index`` is the position in ``light_curves``
+        and its ``star`` the id.
+
     Examples
     --------
     >>> import pandas as pd
@@ -401,7 +544,10 @@ def from_long_frame(
     for k in range(len(uniques)):
         a, b = bounds[k], bounds[k + 1]
         stars.append((tv[a:b], mv[a:b]) + ((ev[a:b],) if has_err else ()))
-    lcs = check_light_curves(stars, min_points=min_points, on_invalid=on_invalid)
+    try:
+        lcs = check_light_curves(stars, min_points=min_points, on_invalid=on_invalid)
+    except LightCurveError as exc:
+        raise exc.located(star=uniques[exc.index]) from exc
     return lcs, np.asarray(uniques)
 
 

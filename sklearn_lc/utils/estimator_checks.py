@@ -35,8 +35,8 @@ DATA_AGNOSTIC_CHECKS = (
 )
 
 #: skorch stores bookkeeping attributes in ``__init__`` and returns private
-#: keys from ``get_params``; these two sklearn checks fail on any skorch
-#: subclass (see STYLE.md, section 3.1 and 3.9).
+#: keys from ``get_params`` (``NeuralNet.__init__`` and ``NeuralNet._get_param_names``
+#: in skorch); these two sklearn checks fail on any skorch subclass.
 SKORCH_EXPECTED_FAILURES = ("check_no_attributes_set_in_init", "check_set_params")
 
 
@@ -131,10 +131,7 @@ def _output(est: Any, X: Any) -> np.ndarray | None:
 def check_fit_returns_self(name: str, est: Any) -> None:
     """Check that ``fit`` returns the estimator itself."""
     X, y = make_check_input(input_kind(est))
-    if hasattr(est, "fit_resample") and not hasattr(est, "transform"):
-        out = est.fit(X, y)
-    else:
-        out = est.fit(X, y)
+    out = est.fit(X, y)
     assert out is est, f"{name}.fit did not return self"
 
 

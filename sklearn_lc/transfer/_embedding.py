@@ -29,9 +29,10 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
     ----------
     weights : str, path-like or estimator, default="crts"
         Where the encoder comes from: the name of weights shipped with the
-        package (``"crts"``), a weights file written by
-        :meth:`MaskedPretrainer.save <sklearn_lc.MaskedPretrainer.save>`, or a
-        fitted :class:`~sklearn_lc.MaskedPretrainer` or
+        package (``"crts"``), a model directory written by
+        :meth:`MaskedPretrainer.save <sklearn_lc.MaskedPretrainer.save>` or
+        :func:`~sklearn_lc.model_io.save_model`, or a fitted
+        :class:`~sklearn_lc.MaskedPretrainer` or
         :class:`~sklearn_lc.TransformerClassifier` (its weights are copied at
         ``fit``; the estimator is not modified).
     window : int, default=200
@@ -67,6 +68,11 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         "device": [str],
     }
 
+    # saved by sklearn_lc.model_io: the encoder's tensors and these attributes
+    _saved_modules = {"encoder": "encoder_"}
+    _saved_attrs = ("n_features_out_",)
+    _object_params = ("weights",)  # a fitted estimator given as weights is not saved
+
     def __init__(
         self,
         weights: Any = "crts",
@@ -96,7 +102,7 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         self : EncoderEmbedding
             The transformer.
         """
-        from ..classifiers._transfer import load_source_encoder
+        from ._classifier import load_source_encoder
 
         self._validate_params()
         if X is not None:
@@ -117,7 +123,7 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         -------
         E : ndarray of shape (n_stars, d_model), float32
         """
-        from ..classifiers._encoder_io import embed_light_curves
+        from ._encoder import embed_light_curves
 
         check_is_fitted(self, "encoder_")
         return embed_light_curves(
@@ -138,6 +144,19 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "encoder_")
         return np.asarray([f"emb_{i}" for i in range(self.n_features_out_)], dtype=object)
+
+    def _module_specs(self) -> dict:
+        from ._encoder import encoder_config
+
+        return {"encoder": {"class": "AstromerEncoder", "kwargs": encoder_config(self.encoder_)}}
+
+    @classmethod
+    def _from_saved(cls, params: dict, attrs: dict, modules: dict, specs: dict
+                    ) -> EncoderEmbedding:
+        est = cls(**params)
+        est.encoder_ = modules["encoder"].to(est.device).eval()
+        est.n_features_out_ = int(attrs.get("n_features_out_", est.encoder_.d_model))
+        return est
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,39 +4,42 @@ from __future__ import annotations
 
 import copy
 import os
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, clone
-from skorch.callbacks import Callback
+from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import Unfreezer
 from torch import nn
 
-from ..nn._base import BaseLCNet
-from ..nn._feature_mlp import FeatureMLP
-from ..nn._modules import AstromerEncoder
-from ._encoder_io import transformer_from_encoder
+from ..classifiers._base import BaseLCNet, module_spec
+from ..nn import AstromerEncoder, TransformerNet
+from ._encoder import transformer_from_encoder
 
-__all__ = ["TransferClassifier", "load_source_encoder", "load_source_module", "save_weights"]
+__all__ = ["TransferClassifier", "load_source_encoder", "load_source_module"]
 
 _FREEZE = ("none", "encoder", "all-but-head")
 
 
 def _input_kind_of(source: Any) -> str:
     """Return what the network of ``source`` takes: "sequence", "image" or "features"."""
-    from ._pretrainer import MaskedPretrainer, read_config
+    from ._embedding import EncoderEmbedding
+    from ._pretrainer import MaskedPretrainer
+    from ._weights import weights_info
 
     if isinstance(source, (str, os.PathLike)):
         try:
-            kind = read_config(source).get("kind")
-        except ValueError:
+            return weights_info(source)["input"]
+        except (ValueError, OSError):
             return "sequence"
-        return "features" if kind == "feature-mlp" else "sequence"
-    if isinstance(source, MaskedPretrainer):
+    if isinstance(source, (MaskedPretrainer, EncoderEmbedding)):
         return "sequence"
     if isinstance(source, TransferClassifier):
         return source._input_kind
-    return getattr(type(source), "_input_kind", "sequence")
+    kind = getattr(type(source), "_input_kind", "sequence")
+    return kind if isinstance(kind, str) else "sequence"
 
 
 def load_source_encoder(source: Any) -> AstromerEncoder:
@@ -45,8 +48,10 @@ def load_source_encoder(source: Any) -> AstromerEncoder:
     Parameters
     ----------
     source : str, path-like or estimator
-        ``"crts"``, a ``transformer-encoder`` weights file, a fitted
-        :class:`~sklearn_lc.MaskedPretrainer`, or a fitted network estimator
+        ``"crts"``, a model directory of weights (see
+        :func:`~sklearn_lc.transfer.save_weights`), a fitted
+        :class:`~sklearn_lc.MaskedPretrainer` or
+        :class:`~sklearn_lc.EncoderEmbedding`, or a fitted network estimator
         whose module has an :class:`~sklearn_lc.nn.AstromerEncoder` ``encoder``
         (``TransformerClassifier``, or ``TransferClassifier`` from one).
 
@@ -55,45 +60,52 @@ def load_source_encoder(source: Any) -> AstromerEncoder:
     encoder : AstromerEncoder
         A deep copy on CPU, in eval mode.
     """
-    from ._pretrainer import MaskedPretrainer, encoder_from_weights, read_weights
+    from ._embedding import EncoderEmbedding
+    from ._pretrainer import MaskedPretrainer
+    from ._weights import load_weights
 
     if isinstance(source, (str, os.PathLike)):
-        config, tensors = read_weights(source)
-        if config.get("kind") != "transformer-encoder":
-            raise ValueError(f"{source}: holds {config.get('kind')} weights, not a "
-                             "transformer encoder")
-        with torch.random.fork_rng(devices=[]):  # loading must not consume the caller's RNG
-            enc = encoder_from_weights(config, tensors)
-    elif isinstance(source, MaskedPretrainer):
+        source = load_weights(source)
+    if isinstance(source, (MaskedPretrainer, EncoderEmbedding)):
         if not hasattr(source, "encoder_"):
-            raise ValueError("the MaskedPretrainer given as weights is not fitted")
-        enc = copy.deepcopy(source.encoder_)
+            raise ValueError(f"the {type(source).__name__} given as weights is not fitted")
+        enc = source.encoder_
     elif isinstance(source, BaseEstimator) and hasattr(source, "module_"):
         enc = getattr(source.module_, "encoder", None)
         if not isinstance(enc, AstromerEncoder):
             raise ValueError(f"the network of {type(source).__name__} has no transformer "
                              "encoder")
-        enc = copy.deepcopy(enc)
     elif isinstance(source, BaseEstimator):
         raise ValueError(f"{type(source).__name__} given as weights is not fitted or holds "
                          "no transformer encoder")
     else:
-        raise TypeError("weights must be a shipped weights name, a weights file or a fitted "
-                        f"estimator, got {type(source).__name__}")
-    return enc.cpu().eval()
+        raise TypeError("weights must be a shipped weights name, a weights directory or a "
+                        f"fitted estimator, got {type(source).__name__}")
+    return copy.deepcopy(enc).cpu().eval()
+
+
+def _encoder_network(encoder: AstromerEncoder, head_hidden: Any) -> tuple[nn.Module, dict]:
+    from ._encoder import encoder_config
+
+    module = transformer_from_encoder(encoder, 2, head_hidden)
+    kwargs = dict(n_classes=2, head="mlp", head_hidden=tuple(head_hidden), head_dropout=0.3,
+                  **encoder_config(encoder))
+    return module, module_spec(TransformerNet, kwargs)
 
 
 def load_source_module(source: Any, head_hidden: Any = (128,)) -> tuple[nn.Module, dict]:
     """Return a private copy of the whole network held by ``source`` and a description.
 
-    Encoder-only sources (a :class:`~sklearn_lc.MaskedPretrainer` or its
-    weights file, e.g. ``"crts"``) get a new MLP head of ``head_hidden``.
+    Encoder-only sources (a :class:`~sklearn_lc.MaskedPretrainer`, an
+    :class:`~sklearn_lc.EncoderEmbedding` or their weights, e.g. ``"crts"``)
+    get a new MLP head of ``head_hidden``.
 
     Parameters
     ----------
     source : str, path-like or estimator
-        Shipped weights name (``"crts"``, ``"crts-features"``), a weights file
-        (``.safetensors`` + ``.json``), a fitted
+        Shipped weights name (``"crts"``, ``"crts-features"``), a weights
+        directory (:func:`~sklearn_lc.transfer.save_weights`,
+        :func:`~sklearn_lc.model_io.save_model`), a fitted
         :class:`~sklearn_lc.MaskedPretrainer`, or a fitted network estimator
         (``CNNClassifier``, ``CNNLSTMClassifier``, ``TransformerClassifier``,
         ``FeatureMLPClassifier``, ``TransferClassifier``).
@@ -106,102 +118,54 @@ def load_source_module(source: Any, head_hidden: Any = (128,)) -> tuple[nn.Modul
         A deep copy (the source is never modified), on CPU, with ``head.out``.
     info : dict
         ``input`` (what the network takes), ``new_head`` (True for
-        encoder-only sources), ``classes`` of the source when known.
+        encoder-only sources), ``classes`` of the source when known, and
+        ``spec`` (the module class and arguments that rebuild it, or None).
     """
-    from ._pretrainer import MaskedPretrainer, read_weights
+    from ._embedding import EncoderEmbedding
+    from ._pretrainer import MaskedPretrainer
+    from ._weights import load_weights
 
     info: dict = {"input": _input_kind_of(source), "new_head": False}
     if isinstance(source, (str, os.PathLike)):
-        config, tensors = read_weights(source)
-        if config.get("kind") == "feature-mlp":
-            module = FeatureMLP(**config["module_params"])
-            module.load_state_dict({k[7:]: v for k, v in tensors.items()
-                                    if k.startswith("module.")})
-            if config.get("classes") is not None:
-                info["classes"] = list(config["classes"])
-        else:
-            module = transformer_from_encoder(load_source_encoder(source), 2, head_hidden)
-            info["new_head"] = True
-    elif isinstance(source, MaskedPretrainer):
-        module = transformer_from_encoder(load_source_encoder(source), 2, head_hidden)
+        source = load_weights(source)
+    if isinstance(source, (MaskedPretrainer, EncoderEmbedding)):
+        module, spec = _encoder_network(load_source_encoder(source), head_hidden)
         info["new_head"] = True
     elif isinstance(source, BaseEstimator) and hasattr(source, "module_"):
         if not getattr(source, "initialized_", False):
             raise ValueError(f"the {type(source).__name__} given as source is not fitted")
         module = copy.deepcopy(source.module_).cpu()
+        spec = copy.deepcopy(getattr(source, "module_spec_", None))
         if hasattr(source, "classes_"):
             info["classes"] = np.asarray(source.classes_).tolist()
     elif isinstance(source, BaseEstimator):
         raise ValueError(f"the {type(source).__name__} given as source is not fitted or is "
                          "not a network estimator of sklearn_lc")
     else:
-        raise TypeError("source must be a shipped weights name, a weights file or a fitted "
-                        f"network estimator, got {type(source).__name__}")
+        raise TypeError("source must be a shipped weights name, a weights directory or a "
+                        f"fitted network estimator, got {type(source).__name__}")
     if not isinstance(getattr(getattr(module, "head", None), "out", None), nn.Linear):
         raise ValueError(f"{type(module).__name__} has no head.out linear layer to replace")
+    for p in module.parameters():
+        p.requires_grad_(True)
+    info["spec"] = spec
     return module, info
 
 
-def save_weights(estimator: Any, path: str | os.PathLike, metadata: dict | None = None) -> Any:
-    """Save a fitted FeatureMLPClassifier's network as a transferable weights file.
+def _rebuilds(spec: dict, module: nn.Module) -> bool:
+    """Whether ``spec`` rebuilds a module with exactly the tensors of ``module`` (meta device)."""
+    from .._model_files import module_classes
 
-    (Transformer encoders are saved with :meth:`MaskedPretrainer.save`.)
-
-    Parameters
-    ----------
-    estimator : FeatureMLPClassifier
-        Fitted.
-    path : str or path-like
-        Destination stem (``.safetensors`` and ``.json`` are written).
-    metadata : dict, optional
-        Extra JSON-serialisable information.
-
-    Returns
-    -------
-    path : Path
-        The ``.safetensors`` file.
-    """
-    import json
-
-    from safetensors.torch import save_file
-
-    from .._version import __version__
-    from ._pretrainer import WEIGHTS_FORMAT, _stem
-
-    module = estimator.module_
-    if not isinstance(module, FeatureMLP):
-        raise TypeError("save_weights handles FeatureMLP networks; use MaskedPretrainer.save "
-                        "for transformer encoders")
-    stem = _stem(path)
-    save_file({f"module.{k}": v.detach().cpu().contiguous()
-               for k, v in module.state_dict().items()}, str(stem) + ".safetensors")
-    config = {
-        "format": WEIGHTS_FORMAT,
-        "kind": "feature-mlp",
-        "sklearn_lc_version": __version__,
-        "module_params": {"n_features": int(module.feature_mean.shape[0]),
-                          "n_classes": int(module.head.out.out_features),
-                          "hidden": [int(m.out_features) for m in module.encoder
-                                     if isinstance(m, nn.Linear)],
-                          "dropout": float(next((m.p for m in module.encoder
-                                                 if isinstance(m, nn.Dropout)), 0.0))},
-        "classes": [str(c) for c in estimator.classes_],
-        "metadata": dict(metadata or {}),
-    }
-    with open(str(stem) + ".json", "w") as f:
-        json.dump(config, f, indent=1)
-    return stem.with_suffix(".safetensors")
-
-
-class _Unfreeze(Callback):
-    """Make every parameter trainable after ``net.unfreeze_after`` epochs."""
-
-    def on_epoch_end(self, net, **kwargs):  # noqa: D102
-        k = net.unfreeze_after
-        if k is not None and len(net.history) == k:
-            for p in net.module_.parameters():
-                p.requires_grad_(True)
-            net.frozen_ = []
+    cls = module_classes().get(spec["class"])
+    if cls is None:
+        return False
+    try:
+        with torch.device("meta"):
+            meta = cls(**spec["kwargs"])
+    except Exception:  # noqa: BLE001
+        return False
+    want = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    return want == {k: tuple(v.shape) for k, v in meta.state_dict().items()}
 
 
 class _SourceInputKind:
@@ -225,7 +189,7 @@ class TransferClassifier(BaseLCNet):
     replaced by a new one for the target's classes, and the copy is trained
     on the target's labelled stars (with everything the deep estimators share:
     label encoding, seeding, class weights, validation split, early stopping,
-    restoring the best epoch; see :class:`~sklearn_lc.nn.BaseLCNet`). Parts of
+    restoring the best epoch; see :class:`~sklearn_lc.classifiers.BaseLCNet`). Parts of
     it can be frozen, unfrozen after some epochs, and trained with a lower
     learning rate than the head.
 
@@ -246,12 +210,16 @@ class TransferClassifier(BaseLCNet):
           ``head_hidden``;
         - ``"crts-features"``: the :class:`~sklearn_lc.FeatureMLPClassifier`
           shipped with the package, trained on CRTS labels (input: the 16
-          features of ``FeatureExtractor(phase_origin="upsilon")``, as it was
-          trained), with its CRTS feature scaling;
-        - a weights file (``.safetensors`` with its ``.json``) written by
-          :meth:`MaskedPretrainer.save <sklearn_lc.MaskedPretrainer.save>` or
-          :func:`~sklearn_lc.classifiers._transfer.save_weights`;
+          features of ``FeatureExtractor(period_method="upsilon",
+          phase_origin="upsilon")``, as it was trained), with its CRTS
+          feature scaling;
+        - a model directory written by
+          :meth:`MaskedPretrainer.save <sklearn_lc.MaskedPretrainer.save>`,
+          :func:`~sklearn_lc.transfer.save_weights` or
+          :func:`~sklearn_lc.model_io.save_model` (a network or an encoder;
+          the weight files of sklearn_lc 0.1 are read too);
         - a fitted :class:`~sklearn_lc.MaskedPretrainer`,
+          :class:`~sklearn_lc.EncoderEmbedding`,
           :class:`~sklearn_lc.TransformerClassifier`,
           :class:`~sklearn_lc.CNNClassifier`,
           :class:`~sklearn_lc.CNNLSTMClassifier`,
@@ -311,6 +279,16 @@ class TransferClassifier(BaseLCNet):
     """
 
     _input_kind = _SourceInputKind()
+    _parameter_constraints: dict = {
+        **BaseLCNet._parameter_constraints,
+        "source": [str, os.PathLike, BaseEstimator],
+        "freeze": [StrOptions(set(_FREEZE))],
+        "unfreeze_after": [Interval(Integral, 1, None, closed="left"), None],
+        "backbone_lr_factor": [Interval(Real, 0, None, closed="left")],
+        "head_hidden": ["array-like"],
+    }
+    _object_params = ("source",)  # a fitted estimator as source is not saved (not needed)
+    _saved_attrs = BaseLCNet._saved_attrs + ("source_info_", "source_input_kind_", "frozen_")
 
     def __init__(
         self,
@@ -356,21 +334,11 @@ class TransferClassifier(BaseLCNet):
         self : TransferClassifier
             The fitted classifier.
         """
-        self._check_transfer_params()
+        self._check_params()
         self.source_input_kind_ = _input_kind_of(self.source)
         return super().fit(X, y, **fit_params)
 
     # -------------------------------------------------------------- components
-    def _check_transfer_params(self) -> None:
-        if self.freeze not in _FREEZE:
-            raise ValueError(f"freeze must be one of {_FREEZE}, got {self.freeze!r}")
-        k = self.unfreeze_after
-        if k is not None and (not isinstance(k, (int, np.integer)) or k < 1):
-            raise ValueError(f"unfreeze_after must be None or an int >= 1, got {k!r}")
-        f = self.backbone_lr_factor
-        if isinstance(f, bool) or not isinstance(f, (int, float)) or f < 0:
-            raise ValueError(f"backbone_lr_factor must be a number >= 0, got {f!r}")
-
     def _frozen_names(self, module: nn.Module, new_head: bool) -> list[str]:
         names = [n for n, _ in module.named_parameters()]
         if self.freeze == "encoder" or (self.freeze == "all-but-head" and new_head):
@@ -379,22 +347,47 @@ class TransferClassifier(BaseLCNet):
             return [n for n in names if not n.startswith("head.out.")]
         return []
 
-    def initialize_module(self) -> TransferClassifier:
-        """Copy the source network, replace its output layer, freeze what is asked."""
-        self._check_transfer_params()
+    def _build_module(self) -> tuple[nn.Module, dict | None]:
+        """Copy the source network, replace its output layer, freeze what is asked.
+
+        Freezing is done here (``requires_grad``) rather than with skorch's
+        ``Freezer``: which parameters to freeze depends on the source network,
+        known only now; ``unfreeze_after`` uses skorch's ``Unfreezer``.
+        """
+        self._check_params()
         module, info = load_source_module(self.source, self.head_hidden)
         classes = self._fitted_classes()
         if classes is None:
             raise ValueError("TransferClassifier needs the target classes: call fit")
         old = module.head.out
         module.head.out = nn.Linear(old.in_features, len(classes))
+        spec = info.pop("spec", None)
+        if spec is not None:
+            spec = {"class": spec["class"],
+                    "kwargs": dict(spec["kwargs"], n_classes=len(classes))}
+            if not _rebuilds(spec, module):
+                spec = None  # this network cannot be saved (its head is not `n_classes` wide)
         frozen = self._frozen_names(module, info["new_head"])
         for name, p in module.named_parameters():
             p.requires_grad_(name not in frozen)
-        self.module_ = module.to(self.device)
         self.source_info_ = info
         self.frozen_ = frozen
+        return module, spec
+
+    def initialize_module(self) -> TransferClassifier:
+        """Build (or take the loaded) network; a loaded one gets its frozen parameters back."""
+        loaded = "_loaded_module_" in self.__dict__
+        super().initialize_module()
+        if loaded:
+            frozen = set(getattr(self, "frozen_", None) or [])
+            for name, p in self.module_.named_parameters():
+                p.requires_grad_(name not in frozen)
         return self
+
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
+        """Record which parameters are still frozen (``frozen_``)."""
+        super().on_train_end(net, **kwargs)
+        self.frozen_ = [n for n, p in self.module_.named_parameters() if not p.requires_grad]
 
     def initialize_optimizer(self, *args: Any, **kwargs: Any) -> TransferClassifier:
         """Build the optimizer with two groups: the head at ``lr``, the rest lower.
@@ -415,20 +408,28 @@ class TransferClassifier(BaseLCNet):
         return self
 
     def _set_training(self, training: bool = True) -> None:
+        """Switch train/eval mode; batch-norm layers whose parameters are frozen stay in eval.
+
+        (Freezing only stops gradients: in training mode a frozen batch-norm
+        layer would still update its running statistics.)
+        """
         super()._set_training(training)
-        frozen = set(getattr(self, "frozen_", []) or [])
-        if training and frozen:
-            # frozen batch-norm layers keep their running statistics
-            for mname, m in self.module_.named_modules():
-                if not isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    continue
-                own = [f"{mname}.{n}" for n, _ in m.named_parameters(recurse=False)]
-                if own and all(n in frozen for n in own):
-                    m.eval()
+        if not training:
+            return
+        for m in self.module_.modules():
+            if not isinstance(m, nn.modules.batchnorm._BatchNorm):
+                continue
+            own = list(m.parameters(recurse=False))
+            if own and not any(p.requires_grad for p in own):
+                m.eval()
 
     @property
     def _default_callbacks(self) -> list:
-        return list(super()._default_callbacks) + [("unfreeze", _Unfreeze())]
+        cbs = list(super()._default_callbacks)
+        k = self.unfreeze_after
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 1:
+            cbs.append(("unfreezer", Unfreezer("*", at=int(k) + 1)))
+        return cbs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

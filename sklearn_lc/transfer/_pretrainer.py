@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import json
 import os
-import time
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -16,33 +14,37 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import GradientNormClipping
+from skorch.helper import predefined_split
 
-from .._version import __version__
-from ..nn._pretrain import ReconstructionHead, make_masked_batch, masked_rmse
-from ..transformers._windows import _fill
+from ..classifiers._base import _seeded
+from ..transformers import WindowPad
 from ..utils._validation import check_light_curves
-from ._encoder_io import (
+from ._encoder import (
     build_encoder,
     check_encoder_range,
     embed_light_curves,
     encoder_config,
 )
+from ._masked_net import (
+    CropDataset,
+    KeepBest,
+    MaskedModel,
+    MaskedNet,
+    WindowDataset,
+    pooled_rmse,
+)
+from ._masking import ReconstructionHead
 
 __all__ = ["MaskedPretrainer"]
 
-WEIGHTS_FORMAT = "sklearn_lc-weights"
-
 
 def _windows(lcs: list, window: int, rng: np.random.RandomState | None) -> np.ndarray:
-    """Windows of ``window`` consecutive points: random crops (rng) or the first ones."""
-    starts = np.zeros(len(lcs), dtype=np.int64)
-    if rng is not None:
-        for i, (t, _, _) in enumerate(lcs):
-            room = t.shape[0] - window + 1
-            if room > 1:
-                starts[i] = rng.randint(room)
-        return _fill(lcs, starts, window, "random", False)
-    return _fill(lcs, starts, window, "first", False)
+    """Windows of ``window`` consecutive points: random crops (seeded by rng) or the first ones."""
+    if rng is None:
+        return WindowPad(window=window, strategy="first").fit_transform(lcs)
+    seed = int(rng.randint(2**31 - 1))
+    return WindowPad(window=window, strategy="random", random_state=seed).fit_transform(lcs)
 
 
 class MaskedPretrainer(TransformerMixin, BaseEstimator):
@@ -57,7 +59,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
     magnitudes from the encoder's outputs; the loss is the RMSE over the chosen
     observations. A held-out fraction of the curves (fixed windows and masks)
     gives the validation RMSE each epoch, and the weights of the best epoch are
-    kept.
+    kept. Training goes through skorch like the other networks of the package
+    (Adam, gradient norm clipped at 5, skorch's best-epoch restore).
 
     The encoder is the one of :class:`~sklearn_lc.TransformerClassifier`, so
     its weights move between the two without conversion (see
@@ -190,25 +193,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def _batch_loss(self, module, head, x, gen):
-        b = make_masked_batch(x, self.mask_fraction, self.random_fraction,
-                              self.same_fraction, generator=gen)
-        pred = head(module(b.x, b.attend))
-        return masked_rmse(pred, b.target, b.chosen), b.chosen
-
-    def _evaluate(self, module, head, W: np.ndarray, seed: int) -> float:
-        module.eval()
-        head.eval()
-        gen = torch.Generator(device=self.device).manual_seed(seed)
-        tot, cnt = 0.0, 0
-        with torch.no_grad():
-            for a in range(0, W.shape[0], self.batch_size):
-                x = torch.as_tensor(W[a:a + self.batch_size], device=self.device)
-                loss, chosen = self._batch_loss(module, head, x, gen)
-                n_ok = int((chosen.sum(dim=1) > 0).sum())
-                tot += float(loss) ** 2 * n_ok
-                cnt += n_ok
-        return float(np.sqrt(tot / cnt)) if cnt else float("nan")
+    def _fractions(self) -> tuple:
+        return (self.mask_fraction, self.random_fraction, self.same_fraction)
 
     def fit(self, X: Any, y: Any = None) -> MaskedPretrainer:
         """Pretrain the encoder on light curves (labels are ignored).
@@ -234,13 +220,14 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         check_encoder_range(lcs)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(2**31 - 1))
-        # torch's global RNG is seeded inside a fork: the caller's state is left as it was
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        # torch's global RNG is seeded inside a fork (as for every network of the package):
+        # the caller's state is left as it was
+        with _seeded(seed):
             self._fit_seeded(lcs, rng, seed)
         return self
 
     def _fit_seeded(self, lcs: list, rng: np.random.RandomState, seed: int) -> None:
+        """Train through skorch (:class:`~sklearn_lc.transfer._masked_net.MaskedNet`)."""
         n = len(lcs)
         perm = rng.permutation(n)
         n_valid = int(round(self.valid_fraction * n)) if n >= 4 else 0
@@ -249,62 +236,49 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         W_valid = _windows([lcs[i] for i in valid_idx], self.window, None) if n_valid else None
         warm = self.warm_start and hasattr(self, "encoder_")
         if warm:
-            module, head, start = self._warm_modules()
+            encoder, head, start = self._warm_modules()
             # new crops and masks, not a replay of the first run's epochs
-            rng = np.random.RandomState((seed + start) % (2**31 - 1))
-            gen = torch.Generator(device=self.device).manual_seed(seed + start)
+            crop_rng = np.random.RandomState((seed + start) % (2**31 - 1))
+            mask_seed = seed + start
         else:
-            module = build_encoder(self.d_model, self.n_heads, self.n_blocks,
-                                   dropout=self.dropout).to(self.device)
-            head = ReconstructionHead(self.d_model).to(self.device)
-            start = 0
-            gen = torch.Generator(device=self.device).manual_seed(seed)
-            self.history_ = []
-        params = list(module.parameters()) + list(head.parameters())
-        opt = torch.optim.Adam(params, lr=self.lr)
-        best, best_state = np.inf, None
+            encoder = build_encoder(self.d_model, self.n_heads, self.n_blocks,
+                                    dropout=self.dropout)
+            head = ReconstructionHead(self.d_model)
+            start, crop_rng, mask_seed = 0, rng, seed
+        model = MaskedModel(encoder, head).to(self.device)
+        callbacks: list = [("clip", GradientNormClipping(gradient_clip_value=5.0))]
+        if W_valid is not None:
+            callbacks.append(("keep_best", KeepBest("valid_rmse", threshold=0.0)))
+        net = MaskedNet(
+            model, criterion=torch.nn.MSELoss, optimizer=torch.optim.Adam, lr=self.lr,
+            max_epochs=self.max_epochs, batch_size=self.batch_size,
+            iterator_train__shuffle=True, callbacks=callbacks, device=self.device,
+            train_split=None if W_valid is None else predefined_split(WindowDataset(W_valid)),
+            verbose=self.verbose, mask_fraction=self.mask_fraction,
+            random_fraction=self.random_fraction, same_fraction=self.same_fraction,
+            mask_seed=mask_seed, valid_seed=seed + 1)
         if warm and W_valid is not None:  # the starting weights compete with the new epochs
-            best = self._evaluate(module, head, W_valid, seed + 1)
-            best_state = (copy.deepcopy(module.state_dict()), copy.deepcopy(head.state_dict()))
-        for epoch in range(start + 1, start + self.max_epochs + 1):
-            t0 = time.perf_counter()
-            module.train()
-            head.train()
-            W = _windows(train, self.window, rng)
-            order = rng.permutation(W.shape[0])
-            tot, cnt = 0.0, 0
-            for a in range(0, W.shape[0], self.batch_size):
-                x = torch.as_tensor(W[order[a:a + self.batch_size]], device=self.device)
-                loss, chosen = self._batch_loss(module, head, x, gen)
-                opt.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 5.0)
-                opt.step()
-                n_ok = int((chosen.sum(dim=1) > 0).sum())
-                tot += float(loss.detach()) ** 2 * n_ok
-                cnt += n_ok
-            train_rmse = float(np.sqrt(tot / cnt)) if cnt else float("nan")
-            valid_rmse = (self._evaluate(module, head, W_valid, seed + 1)
-                          if W_valid is not None else float("nan"))
-            self.history_.append({"epoch": epoch, "train_rmse": train_rmse,
-                                  "valid_rmse": valid_rmse,
-                                  "dur": time.perf_counter() - t0})
-            if self.verbose:
-                print(f"epoch {epoch:3d}  train_rmse {train_rmse:.4f}  "
-                      f"valid_rmse {valid_rmse:.4f}  {self.history_[-1]['dur']:.1f}s",
-                      flush=True)
-            score = valid_rmse if W_valid is not None else -epoch
-            if score < best:
-                best = score
-                self.best_epoch_ = epoch
-                best_state = (copy.deepcopy(module.state_dict()), copy.deepcopy(head.state_dict()))
-        if best_state is not None:
-            module.load_state_dict(best_state[0])
-            head.load_state_dict(best_state[1])
-        module.eval()
-        head.eval()
-        self.encoder_ = module
-        self.reconstruction_ = head
+            net.start_best_ = (pooled_rmse(model, W_valid, seed + 1, self.batch_size,
+                                           self._fractions(), self.device),
+                               copy.deepcopy(model.state_dict()))
+        net.fit(CropDataset(train, lambda part: _windows(part, self.window, crop_rng)), None)
+        history = list(getattr(self, "history_", [])) if warm else []
+        for row in net.history:
+            history.append({"epoch": start + int(row["epoch"]),
+                            "train_rmse": float(row["train_rmse"]),
+                            "valid_rmse": float(row.get("valid_rmse", float("nan"))),
+                            "dur": float(row["dur"])})
+        self.history_ = history
+        best = dict(net.callbacks_).get("keep_best")
+        if best is None:
+            self.best_epoch_ = start + self.max_epochs
+        elif best.best_epoch_ == 0:
+            self.best_epoch_ = start if warm else start + self.max_epochs
+        else:
+            self.best_epoch_ = start + int(best.best_epoch_)
+        model.eval()
+        self.encoder_ = model.encoder
+        self.reconstruction_ = model.reconstruction
         self.d_model_ = self.d_model
 
     def _warm_modules(self) -> tuple:
@@ -316,9 +290,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
                     f"warm_start=True: {name}={getattr(self, name)} does not match the fitted "
                     f"encoder ({name}={cfg[name]}); set it to {cfg[name]} or warm_start=False")
         history = list(getattr(self, "history_", []))
-        self.history_ = history
         start = int(history[-1]["epoch"]) if history else 0
-        return self.encoder_.to(self.device), self.reconstruction_.to(self.device), start
+        return self.encoder_, self.reconstruction_, start
 
     # ---------------------------------------------------------------- transform
     def transform(self, X: Any) -> np.ndarray:
@@ -348,55 +321,56 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         lcs = check_light_curves(X, min_points=2)
         check_encoder_range(lcs)
         W = _windows(lcs, self.window, None)
-        return -self._evaluate(self.encoder_, self.reconstruction_, W, 12345)
+        model = MaskedModel(self.encoder_, self.reconstruction_)
+        return -pooled_rmse(model, W, 12345, self.batch_size, self._fractions(), self.device)
 
     # --------------------------------------------------------------- save/load
-    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> Path:
-        """Save the encoder weights and the configuration.
+    # saved by sklearn_lc.model_io: module prefix -> attribute, and fitted attributes
+    _saved_modules = {"encoder": "encoder_", "reconstruction": "reconstruction_"}
+    _saved_attrs = ("history_", "best_epoch_", "d_model_")
 
-        Writes ``<path>.safetensors`` (tensors ``encoder.*`` and
-        ``reconstruction.*``) and ``<path>.json`` (architecture, training
-        parameters, history). ``path`` may end in either suffix or none.
+    def _module_specs(self) -> dict:
+        return {"encoder": {"class": "AstromerEncoder", "kwargs": encoder_config(self.encoder_)},
+                "reconstruction": {"class": "ReconstructionHead",
+                                   "kwargs": self.reconstruction_.config()}}
+
+    @classmethod
+    def _from_saved(cls, params: dict, attrs: dict, modules: dict, specs: dict
+                    ) -> MaskedPretrainer:
+        est = cls(**params)
+        est.set_params(warm_start=False)
+        for key, value in attrs.items():
+            setattr(est, key, value)
+        est.history_ = list(getattr(est, "history_", []))
+        est.encoder_ = modules["encoder"].to(est.device).eval()
+        est.reconstruction_ = modules["reconstruction"].to(est.device).eval()
+        est.d_model_ = int(est.encoder_.d_model)
+        est.best_epoch_ = int(getattr(est, "best_epoch_", len(est.history_)))
+        return est
+
+    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> Path:
+        """Save the encoder, the reconstruction head and the configuration (no pickle).
+
+        The same as :func:`sklearn_lc.model_io.save_model` (kind
+        ``"encoder"``), replacing an existing model directory at ``path``.
 
         Parameters
         ----------
         path : str or path-like
-            Destination stem.
+            Destination directory (a trailing ``.safetensors`` or ``.json``, the
+            file names of sklearn_lc 0.1, is dropped).
         metadata : dict, optional
             Extra JSON-serialisable information.
 
         Returns
         -------
         path : Path
-            The ``.safetensors`` file.
+            The model directory.
         """
-        from safetensors.torch import save_file
+        from ._weights import save_weights
 
         check_is_fitted(self, "encoder_")
-        stem = _stem(path)
-        tensors = {f"encoder.{k}": v.detach().cpu().contiguous()
-                   for k, v in self.encoder_.state_dict().items()}
-        tensors.update({f"reconstruction.{k}": v.detach().cpu().contiguous()
-                        for k, v in self.reconstruction_.state_dict().items()})
-        save_file(tensors, str(stem) + ".safetensors")
-        params = {k: v for k, v in self.get_params().items()
-                  if k != "verbose" and isinstance(v, (int, float, str, bool, type(None)))}
-        config = {
-            "format": WEIGHTS_FORMAT,
-            "kind": "transformer-encoder",
-            "sklearn_lc_version": __version__,
-            "encoder_config": encoder_config(self.encoder_),
-            "n_encoder_parameters": int(sum(p.numel() for p in self.encoder_.parameters())),
-            "window": self.window,
-            "input": "WindowPad windows (time, mag, err, mask), magnitudes mean-subtracted",
-            "pretrainer_params": params,
-            "best_epoch": int(getattr(self, "best_epoch_", len(self.history_))),
-            "history": self.history_,
-            "metadata": dict(metadata or {}),
-        }
-        with open(str(stem) + ".json", "w") as f:
-            json.dump(config, f, indent=1)
-        return Path(str(stem) + ".safetensors")
+        return save_weights(self, path, metadata=metadata)
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> MaskedPretrainer:
@@ -405,8 +379,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         path : str or path-like
-            Stem or either file of a saved pretrainer, or a shipped name
-            (``"crts"``).
+            A model directory, a shipped name (``"crts"``), or the weight
+            files of sklearn_lc 0.1 (``name.safetensors`` / ``name.json``).
         device : str, default="cpu"
             Torch device.
 
@@ -416,25 +390,14 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
             A fitted pretrainer, with ``warm_start=False`` (set it to go on
             training the loaded encoder).
         """
-        config, tensors = read_weights(path)
-        if config.get("kind") != "transformer-encoder":
-            raise ValueError(f"{path}: not transformer-encoder weights "
-                             f"(kind={config.get('kind')!r})")
-        p = config.get("pretrainer_params", {})
-        names = cls._get_param_names()
-        est = cls(**{k: v for k, v in p.items() if k in names})
-        est.set_params(device=device, warm_start=False)
-        module = encoder_from_weights(config, tensors)
-        d = int(config["encoder_config"]["d_model"])
-        head = ReconstructionHead(d)
-        rec = {k[15:]: v for k, v in tensors.items() if k.startswith("reconstruction.")}
-        if rec:
-            head.load_state_dict(rec)
-        est.encoder_ = module.to(device).eval()
-        est.reconstruction_ = head.to(device).eval()
-        est.history_ = list(config.get("history", []))
-        est.best_epoch_ = int(config.get("best_epoch", len(est.history_)))
-        est.d_model_ = d
+        from ._weights import load_weights
+
+        est = load_weights(path, kind="encoder")
+        if not isinstance(est, cls):
+            raise ValueError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
+        est.set_params(device=device)
+        est.encoder_.to(device)
+        est.reconstruction_.to(device)
         return est
 
     def __sklearn_tags__(self):
@@ -448,78 +411,3 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
     def _get_test_params(cls) -> dict:
         return {"d_model": 8, "n_heads": 2, "n_blocks": 1, "window": 30, "max_epochs": 2,
                 "batch_size": 16, "random_state": 0}
-
-
-# ------------------------------------------------------------------ weight files
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
-
-
-def _stem(path: str | os.PathLike) -> Path:
-    p = Path(path)
-    if p.suffix in (".safetensors", ".json"):
-        p = p.with_suffix("")
-    return p
-
-
-def shipped_weights() -> list[str]:
-    """Names of the weights shipped with the package (``"crts"``, ``"crts-features"``)."""
-    return sorted(p.stem for p in SHIPPED_DIR.glob("*.json")
-                  if (SHIPPED_DIR / (p.stem + ".safetensors")).is_file())
-
-
-def resolve_weights(path: str | os.PathLike) -> Path:
-    """Return the stem of a weights file or of shipped weights given by name."""
-    if isinstance(path, str) and os.sep not in path and "/" not in path:
-        cand = SHIPPED_DIR / path
-        if (SHIPPED_DIR / (path + ".json")).is_file():
-            return cand
-    stem = _stem(path)
-    if not (Path(str(stem) + ".json").is_file() and Path(str(stem) + ".safetensors").is_file()):
-        raise ValueError(
-            f"no weights found at {path!r}: expected {stem}.json and {stem}.safetensors, "
-            f"or a shipped name among {shipped_weights()}"
-        )
-    return stem
-
-
-def encoder_from_weights(config: dict, tensors: dict):
-    """Rebuild the encoder stored in a ``transformer-encoder`` weights file."""
-    enc = build_encoder(**config["encoder_config"])
-    state = {k[8:]: v for k, v in tensors.items() if k.startswith("encoder.")}
-    try:
-        enc.load_state_dict(state)
-    except RuntimeError as exc:
-        raise ValueError(f"encoder weights do not fit the encoder: {exc}") from exc
-    return enc
-
-
-def read_config(path: str | os.PathLike) -> dict:
-    """Read the JSON configuration of a weights file (or shipped weights by name)."""
-    stem = resolve_weights(path)
-    with open(str(stem) + ".json") as f:
-        config = json.load(f)
-    if config.get("format") != WEIGHTS_FORMAT:
-        raise ValueError(f"{stem}.json: not a sklearn_lc weights file")
-    return config
-
-
-def read_weights(path: str | os.PathLike) -> tuple[dict, dict]:
-    """Read the JSON configuration and the tensors of a weights file.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Stem or either file, or a shipped name.
-
-    Returns
-    -------
-    config : dict
-        The JSON configuration.
-    tensors : dict of str to Tensor
-        The weights (on CPU).
-    """
-    from safetensors.torch import load_file
-
-    config = read_config(path)
-    stem = resolve_weights(path)
-    return config, load_file(str(stem) + ".safetensors")

@@ -191,10 +191,16 @@ class ReconstructionHead(nn.Module):
 
     def __init__(self, d_model: int, hidden: int = 0):
         super().__init__()
+        self.d_model = int(d_model)
+        self.hidden = int(hidden)
         if hidden:
             self.net = nn.Sequential(nn.Linear(d_model, hidden), nn.GELU(), nn.Linear(hidden, 1))
         else:
             self.net = nn.Linear(d_model, 1)
+
+    def config(self) -> dict:
+        """Return the constructor arguments (``d_model``, ``hidden``)."""
+        return {"d_model": self.d_model, "hidden": self.hidden}
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         """Map ``(n, L, d_model)`` encoder outputs to ``(n, L)`` magnitudes."""

@@ -1,27 +1,37 @@
 """BaseLCNet: the one skorch base class of the deep light-curve classifiers.
 
-Everything the three deep estimators (and the transfer classifier) share
-lives here: label encoding, float32 casting at the boundary, seeding,
-device choice, class weights, the stratified validation split, the default
-callbacks (early stopping, in-memory restore of the best epoch, learning-rate
-schedule, progress display) and safe saving of weights (safetensors + JSON).
+Everything the deep estimators (and the transfer classifier) share lives
+here: label encoding, float32 casting at the boundary, seeding, device choice,
+class weights, the stratified validation split, the default callbacks
+(skorch's early stopping with in-memory restore of the best epoch,
+learning-rate schedules, progress display) and the hooks that
+:mod:`sklearn_lc.model_io` uses to save and rebuild a fitted network (weights
+in safetensors, configuration in JSON).
 """
 
 from __future__ import annotations
 
-import json
+import inspect
+import math
 import os
 import warnings
 from contextlib import contextmanager
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.multiclass import check_classification_targets
 from skorch import NeuralNetClassifier
 from skorch.callbacks import (
-    Callback,
     EarlyStopping,
     EpochScoring,
     EpochTimer,
@@ -33,9 +43,8 @@ from skorch.callbacks import (
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_numpy
 
-__all__ = ["BaseLCNet", "RestoreBest", "encoded_accuracy"]
+__all__ = ["BaseLCNet", "RestoreBest", "encoded_accuracy", "module_spec"]
 
-WEIGHTS_FORMAT = "sklearn_lc-net"
 # validation scores that early stopping, best-epoch restoring and the plateau schedule can
 # follow, with whether lower is better
 MONITORS = {"valid_loss": True, "valid_acc": False}
@@ -96,43 +105,55 @@ def encoded_accuracy(net: Any, X: Any, y: Any) -> float:
     return float(np.mean(np.argmax(proba, axis=1) == to_numpy(y).astype(np.int64)))
 
 
-class RestoreBest(Callback):
-    """Keep the module weights of the best epoch in memory and load them at the end.
+class RestoreBest(EarlyStopping):
+    """Keep the weights of the best epoch in memory and load them at the end; never stop.
+
+    skorch's :class:`~skorch.callbacks.EarlyStopping` with ``load_best=True``
+    restores the best epoch, but only together with stopping, and
+    :class:`~skorch.callbacks.Checkpoint` restores from files. This is
+    ``EarlyStopping(load_best=True)`` with an infinite patience: what
+    ``restore_best=True, early_stopping=False`` needs.
 
     Parameters
     ----------
     monitor : str, default="valid_loss"
-        History key to optimise. Epochs without it are ignored.
+        History key to optimise.
     lower_is_better : bool, default=True
         Minimise (a loss) or maximise (a score) the monitored key.
+    threshold : float, default=1e-4
+        Relative improvement that makes an epoch the new best (skorch's
+        ``EarlyStopping`` rule; 0: any strict improvement).
     """
 
-    def __init__(self, monitor: str = "valid_loss", lower_is_better: bool = True):
+    def __init__(self, monitor: str = "valid_loss", lower_is_better: bool = True,
+                 threshold: float = 1e-4):
+        super().__init__(monitor=monitor, lower_is_better=lower_is_better,
+                         patience=np.inf, load_best=True, threshold=threshold)
         self.monitor = monitor
         self.lower_is_better = lower_is_better
+        self.threshold = threshold
 
-    def on_train_begin(self, net, **kwargs):  # noqa: D102
-        self.best_score_ = np.inf
-        self.best_epoch_ = None
-        self.best_state_ = None
 
-    def on_epoch_end(self, net, **kwargs):  # noqa: D102
-        row = net.history[-1]
-        score = row.get(self.monitor)
-        if score is None or not np.isfinite(score):
-            return
-        score = float(score) if self.lower_is_better else -float(score)
-        # ties keep the earlier epoch
-        if score < self.best_score_:
-            self.best_score_ = score
-            self.best_epoch_ = int(row["epoch"])
-            self.best_state_ = {k: v.detach().clone()
-                                for k, v in net.module_.state_dict().items()}
+def module_spec(module_cls: type, kwargs: dict) -> dict | None:
+    """Return ``{"class", "kwargs"}`` (every constructor argument) that rebuilds a module.
 
-    def on_train_end(self, net, **kwargs):  # noqa: D102
-        if getattr(self, "best_state_", None) is not None:
-            net.module_.load_state_dict(self.best_state_)
-        self.best_state_ = None  # do not carry a second copy of the weights in pickles
+    ``None`` for a class that is not exported by :mod:`sklearn_lc.nn` (it
+    could not be rebuilt safely from a file).
+    """
+    from .. import nn
+
+    if getattr(nn, getattr(module_cls, "__name__", ""), None) is not module_cls:
+        return None
+    sig = inspect.signature(module_cls)
+    bound = sig.bind(**kwargs)
+    bound.apply_defaults()
+    out = {}
+    for name, value in bound.arguments.items():
+        if sig.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        else:
+            out[name] = value
+    return {"class": module_cls.__name__, "kwargs": out}
 
 
 class BaseLCNet(NeuralNetClassifier):
@@ -144,6 +165,14 @@ class BaseLCNet(NeuralNetClassifier):
     WindowPad windows ``(n, L, 4)``) and optionally
     ``_default_module_params`` (module defaults of the estimator, overridden
     by ``module__*`` parameters).
+
+    What a network cannot use is refused with a ``ValueError``: parameters
+    of the wrong type or range (checked in ``fit``, as scikit-learn does),
+    missing (None / NaN) or continuous labels, negative or non-finite class
+    weights, non-finite inputs, and at ``predict`` images or features of
+    another shape than in ``fit`` (windows may be longer or shorter: padding
+    is masked, but their channels must match). A training loss that becomes
+    infinite or NaN stops ``fit`` with the epoch and a lower ``lr`` to try.
 
     Parameters
     ----------
@@ -172,7 +201,8 @@ class BaseLCNet(NeuralNetClassifier):
         Epochs without improvement before stopping.
     restore_best : bool, default=True
         Reload, at the end of training, the weights of the epoch with the
-        best ``monitor`` score (kept in memory; nothing is written to disk).
+        best ``monitor`` score (kept in memory by skorch's
+        ``EarlyStopping(load_best=True)``; nothing is written to disk).
     monitor : {"valid_loss", "valid_acc"}, default="valid_loss"
         Validation score that early stopping, ``restore_best`` and the
         ``"plateau"`` schedule follow: the (class-weighted) loss, lowest
@@ -186,8 +216,9 @@ class BaseLCNet(NeuralNetClassifier):
         ``max_epochs``.
     class_weight : None, "balanced" or dict, default=None
         Weights of the classes in the cross-entropy loss; ``"balanced"``:
-        ``n_samples / (n_classes * count)``; a dict maps labels to weights
-        (missing labels get 1).
+        ``n_samples / (n_classes * count)``; a dict maps labels to finite
+        weights >= 0 (missing labels get 1; a label that is not a class is
+        refused).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout (torch's RNG, forked
         so that the global state is left as it was) and the validation split.
@@ -201,8 +232,9 @@ class BaseLCNet(NeuralNetClassifier):
         else is used as skorch's ``train_split``.
     **kwargs
         Further skorch parameters: ``module__*`` (architecture),
-        ``optimizer__*``, ``iterator_train__*``, ``classes``, ``callbacks``
-        (extra ``(name, callback)`` pairs, added to the defaults), ...
+        ``optimizer__*``, ``iterator_train__*``, ``classes`` (the labels, in
+        any order; ``classes_`` is sorted), ``callbacks`` (extra
+        ``(name, callback)`` pairs, added to the defaults), ...
 
     Attributes
     ----------
@@ -223,6 +255,28 @@ class BaseLCNet(NeuralNetClassifier):
     _default_module: Any = None
     _default_module_params: dict = {}
     _input_kind = "image"
+
+    _parameter_constraints: dict = {
+        "module": [None, callable, torch.nn.Module],
+        "criterion": [callable],
+        "optimizer": [callable],
+        "lr": [Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "restore_best": ["boolean"],
+        "monitor": [StrOptions(set(MONITORS))],
+        "lr_schedule": [StrOptions({"plateau", "cosine"}), None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "random_state": ["random_state"],
+        "device": [str, torch.device, None],
+        "verbose": ["verbose"],
+        "train_split": [StrOptions({"auto"}), None, callable],
+        "warm_start": ["boolean"],
+        "classes": ["array-like", None],
+    }
 
     def __init__(
         self,
@@ -311,10 +365,12 @@ class BaseLCNet(NeuralNetClassifier):
             cbs.append(("valid_acc", EpochScoring(encoded_accuracy, name="valid_acc",
                                                   lower_is_better=False)))
             if _truthy(self.early_stopping):
+                # skorch's early stopping also restores the best epoch (in memory)
                 cbs.append(("early_stopping", EarlyStopping(
                     monitor=monitor, lower_is_better=lower,
-                    patience=_as_int(self.patience, 5))))
-            if _truthy(self.restore_best):
+                    patience=_as_int(self.patience, 5),
+                    load_best=_truthy(self.restore_best))))
+            elif _truthy(self.restore_best):
                 cbs.append(("restore_best", RestoreBest(monitor, lower_is_better=lower)))
         if schedule == "plateau":
             cbs.append(("lr_scheduler", LRScheduler(
@@ -381,17 +437,37 @@ class BaseLCNet(NeuralNetClassifier):
 
     def _fitted_classes(self) -> np.ndarray | None:
         if self.classes is not None and len(self.classes):
-            return np.asarray(self.classes)
+            return np.unique(np.asarray(self.classes))
         return getattr(self, "classes_inferred_", None)
 
+    @property
+    def classes_(self) -> np.ndarray:
+        """Class labels, sorted (also when the ``classes`` parameter is not)."""
+        classes = self._fitted_classes()
+        if classes is None:
+            raise AttributeError(f"{type(self).__name__} has no classes_ before fit")
+        return classes
+
     def initialize_module(self) -> BaseLCNet:
-        """Build the module with ``module__*`` params plus those read from the data."""
+        """Build the module with ``module__*`` params plus those read from the data.
+
+        A network being loaded by :mod:`sklearn_lc.model_io` arrives already
+        built (and checked against its file) and is used as it is.
+        """
+        loaded = self.__dict__.pop("_loaded_module_", None)
+        if loaded is not None:
+            self.module_ = loaded
+            return self
+        self.module_, self.module_spec_ = self._build_module()
+        return self
+
+    def _build_module(self) -> tuple[torch.nn.Module, dict | None]:
+        """Return the new network and its :func:`module_spec` (None: cannot be saved)."""
         module = self.module if self.module is not None else self._default_module
         if isinstance(module, torch.nn.Module):
-            self.module_ = module
-            return self
-        self.module_ = module(**self._module_kwargs())
-        return self
+            return module, None
+        kwargs = self._module_kwargs()
+        return module(**kwargs), module_spec(module, kwargs)
 
     def initialize_criterion(self) -> BaseLCNet:
         """Build the loss, with the class weights of ``class_weight``."""
@@ -404,11 +480,15 @@ class BaseLCNet(NeuralNetClassifier):
 
     # -------------------------------------------------------------------- data
     def _check_X(self, X: Any, reset: bool = False) -> Any:
-        """Validate and cast X to float32; skorch Datasets and tensors pass through."""
+        """Validate X once per call and cast it to float32 (skorch Datasets pass through).
+
+        Images and features must have the shape seen in ``fit``; windows must
+        have its channels (their length may differ: padding is masked).
+        """
         if is_dataset(X):
             return X
         if isinstance(X, torch.Tensor):
-            return X.float()
+            X = X.detach().cpu().numpy()
         name = type(self).__name__
         kind = self._input_kind
         try:
@@ -444,17 +524,25 @@ class BaseLCNet(NeuralNetClassifier):
                              "has non-finite values")
         if reset:
             self.input_shape_ = tuple(int(s) for s in X.shape[1:])
-        else:
-            shape = getattr(self, "input_shape_", None)
-            axis = 0 if kind in ("image", "features") else 1
-            unit = "features" if kind == "features" else "channels"
-            if shape is not None and X.shape[1 + axis] != shape[axis]:
-                raise ValueError(f"{name} was fitted on {shape[axis]} {unit}, "
-                                 f"got {X.shape[1 + axis]}")
+            return X
+        shape = getattr(self, "input_shape_", None)
+        if shape is None:
+            return X
+        got = tuple(int(s) for s in X.shape[1:])
+        if kind == "features" and got != tuple(shape):
+            raise ValueError(f"{name} was fitted on {shape[0]} features, got {got[0]}")
+        if kind == "sequence" and got[1] != shape[1]:
+            raise ValueError(f"{name} was fitted on {shape[1]} channels, got {got[1]}")
+        if kind == "image" and got != tuple(shape):
+            if got[0] != shape[0]:
+                raise ValueError(f"{name} was fitted on {shape[0]} channels, got {got[0]}")
+            raise ValueError(f"{name} was fitted on images of {shape[1]}x{shape[2]} pixels, got "
+                             f"{got[1]}x{got[2]}: make them as in fit (same transformer "
+                             "parameters)")
         return X
 
     def _encode_y(self, y: Any) -> np.ndarray:
-        classes = self.classes_
+        classes = self.classes_  # sorted
         y = np.asarray(y)
         idx = np.searchsorted(classes, y)
         idx = np.clip(idx, 0, len(classes) - 1)
@@ -465,10 +553,15 @@ class BaseLCNet(NeuralNetClassifier):
         return idx.astype(np.int64)
 
     def get_dataset(self, X: Any, y: Any = None) -> Any:
-        """Dataset of float32 X and encoded labels (Datasets pass through)."""
+        """Dataset of float32 X and encoded labels (Datasets pass through).
+
+        ``X`` was validated by the public method that got it (``fit``,
+        ``predict_proba``...); it is only cast here, not checked again.
+        """
         if is_dataset(X):
             return super().get_dataset(X, y)
-        X = self._check_X(X) if isinstance(X, np.ndarray) else X
+        if isinstance(X, np.ndarray) and X.dtype != np.float32:
+            X = X.astype(np.float32)
         if y is not None:
             y = self._encode_y(y)
         return super().get_dataset(X, y)
@@ -499,14 +592,10 @@ class BaseLCNet(NeuralNetClassifier):
         self : object
             The fitted estimator.
         """
-        if y is None:
-            raise ValueError(f"{type(self).__name__}.fit needs labels y")
         self._check_params()
         warm = self.warm_start and self.initialized_
         X = self._check_X(X, reset=not warm)
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != X.shape[0]:
-            raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}")
+        y = self._check_y(y, X)
         if not warm:
             self.__dict__.pop("classes_inferred_", None)
             if self.classes is None or not len(self.classes):
@@ -515,7 +604,34 @@ class BaseLCNet(NeuralNetClassifier):
             self._set_validation(y)
             self.class_weight_ = self._compute_class_weight(y)
         with _seeded(self.seed_):
-            return super().fit(X, y, **fit_params)
+            if not warm:
+                self.initialize()
+            # skorch's fit is initialize() + partial_fit(); its partial_fit is called
+            # directly so that X is not validated a second time by ours
+            NeuralNetClassifier.partial_fit(self, X, y, **fit_params)
+        return self
+
+    def _check_y(self, y: Any, X: Any) -> np.ndarray:
+        """Refuse missing, continuous or misshapen labels (as scikit-learn classifiers do)."""
+        name = type(self).__name__
+        if y is None:
+            raise ValueError(f"{name}.fit needs labels y")
+        y = np.asarray(y)
+        n = len(X)
+        if y.ndim != 1 or y.shape[0] != n:
+            raise ValueError(f"{name}: y must be 1-D with {n} labels, got shape {y.shape}")
+        if y.dtype.kind == "f":
+            missing = np.isnan(y)
+        elif y.dtype.kind == "O":
+            missing = np.fromiter((v is None or (isinstance(v, float) and math.isnan(v))
+                                   for v in y), dtype=bool, count=n)
+        else:
+            missing = np.zeros(n, dtype=bool)
+        if missing.any():
+            raise ValueError(f"{name}: y has a missing label (None or NaN) at index "
+                             f"{int(np.flatnonzero(missing)[0])}; every star needs a label")
+        check_classification_targets(y)
+        return y
 
     def partial_fit(self, X: Any, y: Any = None, classes: Any = None,
                     **fit_params: Any) -> BaseLCNet:
@@ -539,25 +655,15 @@ class BaseLCNet(NeuralNetClassifier):
         if not self.initialized_:
             return self.fit(X, y, **fit_params)
         X = self._check_X(X)
+        y = self._check_y(y, X)
         with _seeded(getattr(self, "seed_", None)):
             return super().partial_fit(X, y, classes, **fit_params)
 
     def _check_params(self) -> None:
-        name = type(self).__name__
-        if self.lr_schedule not in (None, "plateau", "cosine"):
-            raise ValueError(f"{name}: lr_schedule must be None, 'plateau' or 'cosine', "
-                             f"got {self.lr_schedule!r}")
-        if not _is_monitor(self.monitor):
-            raise ValueError(f"{name}: monitor must be one of {sorted(MONITORS)}, "
-                             f"got {self.monitor!r}")
-        if not isinstance(self.patience, (int, np.integer)) or self.patience < 1:
-            raise ValueError(f"{name}: patience must be an int >= 1, got {self.patience!r}")
-        if not isinstance(self.max_epochs, (int, np.integer)) or self.max_epochs < 1:
-            raise ValueError(f"{name}: max_epochs must be an int >= 1, got {self.max_epochs!r}")
-        dev = self.__dict__.get("device", "cpu")
-        if dev is not None and not isinstance(dev, (str, torch.device)):
-            raise ValueError(f"{name}: device must be 'cpu', 'cuda', 'auto' or a torch device, "
-                             f"got {dev!r}")
+        """Validate the parameters (``_parameter_constraints``), as scikit-learn does in fit."""
+        params = self.get_params(deep=False)
+        validate_parameter_constraints(self._parameter_constraints, params,
+                                       caller_name=type(self).__name__)
 
     def _set_validation(self, y: np.ndarray) -> None:
         frac = self.validation_fraction
@@ -589,10 +695,38 @@ class BaseLCNet(NeuralNetClassifier):
             counts = np.array([(y == c).sum() for c in classes], dtype=np.float64)
             w = y.shape[0] / (len(classes) * np.maximum(counts, 1.0))
         elif isinstance(cw, dict):
-            w = np.array([float(cw.get(c, cw.get(str(c), 1.0))) for c in classes])
+            name = type(self).__name__
+            keys = {str(c) for c in classes} | set(classes.tolist())
+            unknown = [k for k in cw if k not in keys]
+            if unknown:
+                raise ValueError(f"{name}: class_weight names label(s) {unknown[:5]} that are "
+                                 f"not among the classes {classes.tolist()}")
+            w = []
+            for c in classes:
+                v = cw.get(c, cw.get(str(c), 1.0))
+                if (isinstance(v, bool) or not isinstance(v, (int, float, np.number))
+                        or not np.isfinite(v) or v < 0):
+                    raise ValueError(f"{name}: class_weight[{c!r}] must be a finite number "
+                                     f">= 0, got {v!r}")
+                w.append(float(v))
+            w = np.asarray(w)
+            if not (w > 0).any():
+                raise ValueError(f"{name}: class_weight gives every class a weight of 0")
         else:
             raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
         return w.astype(np.float32)
+
+    def on_batch_end(self, net: Any, batch: Any = None, training: bool = False,
+                     **kwargs: Any) -> None:
+        """Stop with a ValueError as soon as a training loss is not finite."""
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+        loss = kwargs.get("loss")
+        if training and loss is not None and not bool(torch.isfinite(loss).all()):
+            lr = self.lr
+            raise ValueError(
+                f"{type(self).__name__}: the training loss is {float(loss.detach())} in epoch "
+                f"{len(self.history)}: training diverged. Lower the learning rate (lr={lr:g}; "
+                f"try lr={lr / 10:g}) or check class_weight and the inputs' scale")
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, rows summing to 1, columns in the order of ``classes_``.
@@ -654,79 +788,34 @@ class BaseLCNet(NeuralNetClassifier):
         return tags
 
     # -------------------------------------------------------------- save/load
-    def save_model_state(self, file: str | os.PathLike) -> dict:
-        """Write the module weights to ``file`` (safetensors); return the JSON-able state.
+    #: what sklearn_lc.model_io stores: module prefix -> attribute, fitted attributes
+    _saved_modules = {"module": "module_"}
+    _saved_attrs: tuple = ("classes_inferred_", "input_shape_", "class_weight_")
 
-        Parameters
-        ----------
-        file : path-like
-            The ``.safetensors`` file to write.
-
-        Returns
-        -------
-        state : dict
-            What :meth:`load_model_state` needs besides the constructor
-            parameters: classes, input shape, class weights, module arguments.
-        """
-        from safetensors.torch import save_file
-
-        self.check_is_fitted()
-        tensors = {k: v.detach().cpu().contiguous()
-                   for k, v in self.module_.state_dict().items()}
-        save_file(tensors, str(file))
-        cw = getattr(self, "class_weight_", None)
-        return {
-            "format": WEIGHTS_FORMAT,
-            "class": type(self).__name__,
-            "classes": np.asarray(self.classes_).tolist(),
-            "input_shape": list(getattr(self, "input_shape_", ()) or ()),
-            "class_weight": None if cw is None else [float(v) for v in cw],
-            "module_kwargs": {k: _json_clean(v) for k, v in self._module_kwargs().items()
-                              if _json_clean(v) is not _UNSAFE},
-        }
+    def _module_specs(self) -> dict:
+        return {"module": getattr(self, "module_spec_", None)}
 
     @classmethod
-    def load_model_state(cls, file: str | os.PathLike, params: dict | None = None,
-                         state: dict | None = None) -> BaseLCNet:
-        """Rebuild a fitted estimator from :meth:`save_model_state` output.
-
-        Parameters
-        ----------
-        file : path-like
-            The ``.safetensors`` weights.
-        params : dict or None
-            Constructor parameters.
-        state : dict
-            The dict returned by :meth:`save_model_state`.
-
-        Returns
-        -------
-        est : estimator
-            Fitted, ready to predict.
-        """
-        from safetensors.torch import load_file
-
-        if not state or state.get("format") != WEIGHTS_FORMAT:
-            raise ValueError(f"{file}: not {cls.__name__} weights (bad or missing state)")
-        est = cls(**(params or {}))
-        est.classes_inferred_ = np.asarray(state["classes"])
-        est.input_shape_ = tuple(state["input_shape"])
-        cw = state.get("class_weight")
-        est.class_weight_ = None if cw is None else np.asarray(cw, dtype=np.float32)
+    def _from_saved(cls, params: dict, attrs: dict, modules: dict, specs: dict) -> BaseLCNet:
+        """Rebuild a fitted estimator around a loaded, checked module (see model_io)."""
+        est = cls(**params)
+        for key, value in attrs.items():
+            setattr(est, key, value)
+        if isinstance(getattr(est, "input_shape_", None), list):
+            est.input_shape_ = tuple(est.input_shape_)
+        est.module_spec_ = specs["module"]
         est.seed_ = None
         est.valid_possible_ = True
         est.valid_fraction_ = est.validation_fraction
+        est.__dict__["_loaded_module_"] = modules["module"]  # taken by initialize_module
         est.initialize()
-        tensors = load_file(str(file), device="cpu")
-        est.module_.load_state_dict(tensors)
-        est.module_.to(est.device)
         return est
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Save weights and configuration to a directory (no pickle).
+        """Save the fitted network to a model directory (no pickle).
 
-        Writes ``path/weights.safetensors`` and ``path/config.json`` (class
-        name, JSON-safe constructor parameters, classes, module arguments).
+        The same as :func:`sklearn_lc.model_io.save_model` (kind
+        ``"network"``), replacing an existing model directory at ``path``.
 
         Parameters
         ----------
@@ -737,59 +826,28 @@ class BaseLCNet(NeuralNetClassifier):
         -------
         path : Path
         """
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        state = self.save_model_state(path / "weights.safetensors")
-        params = {}
-        for key, value in self.get_params(deep=False).items():
-            if key.startswith("_") or key in ("module", "criterion", "optimizer", "callbacks",
-                                               "iterator_train", "iterator_valid", "dataset",
-                                               "train_split", "random_state"):
-                continue
-            clean = _json_clean(value)
-            if clean is not _UNSAFE:
-                params[key] = clean
-        config = {"params": params, "state": state}
-        (path / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        return path
+        from ..model_io import save_model
+
+        return save_model(self, path, overwrite=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> BaseLCNet:
-        """Load an estimator saved by :meth:`save` (weights via safetensors, no pickle).
+        """Load a network saved by :meth:`save` or :func:`~sklearn_lc.model_io.save_model`.
 
         Parameters
         ----------
         path : path-like
-            Directory written by :meth:`save`.
+            The model directory (also the ``config.json`` +
+            ``weights.safetensors`` directories of sklearn_lc 0.1).
 
         Returns
         -------
         est : estimator
             Fitted, ready to predict.
         """
-        path = Path(path)
-        config = json.loads((path / "config.json").read_text())
-        state = config.get("state") or {}
-        if state.get("class") != cls.__name__:
-            raise ValueError(f"{path}: holds a {state.get('class')}, not a {cls.__name__}")
-        params = {k: tuple(v) if isinstance(v, list) else v
-                  for k, v in config.get("params", {}).items()}
-        return cls.load_model_state(path / "weights.safetensors", params=params, state=state)
+        from ..model_io import load_model
 
-
-_UNSAFE = object()
-
-
-def _json_clean(value: Any) -> Any:
-    """JSON-safe copy of ``value`` (tuples to lists), or ``_UNSAFE``."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, dict):
-        out = {str(k): _json_clean(v) for k, v in value.items()}
-        return _UNSAFE if any(v is _UNSAFE for v in out.values()) else out
-    if isinstance(value, (list, tuple)):
-        out = [_json_clean(v) for v in value]
-        return _UNSAFE if any(v is _UNSAFE for v in out) else out
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return _UNSAFE
+        est = load_model(path, kind="network")
+        if not isinstance(est, cls):
+            raise ValueError(f"{path}: holds a {type(est).__name__}, not a {cls.__name__}")
+        return est
