@@ -91,7 +91,9 @@ def bench_transformer(name, est, X, repeats: int, forced: bool) -> dict:
     load_before = _load()
     est.set_params(n_jobs=1).transform(X[:20])  # compile / load kernels once
     for r in range(repeats):
-        order = settings if r % 2 == 0 else settings[::-1]
+        # each repeat starts at another setting, so a load that drifts during a
+        # repeat does not always favour the same one
+        order = settings[r % len(settings):] + settings[:r % len(settings)]
         for s in order:
             sec, how = _time(est, X, s)
             times[s].append(sec)
@@ -209,7 +211,8 @@ def write_md(res: dict) -> None:
          f"(1, 5, 15 min) at start {m['load_start']}, at end {m['load_end']}). The machine "
          "was shared with other jobs throughout: read the ratios, measured side by side in "
          "one run, rather than the absolute times.", "",
-         "Median wall time of `transform` over the repeats (settings interleaved). *forced*: "
+         "Median wall time of `transform` over the repeats (settings interleaved, each repeat "
+         "starting at the next setting). *forced*: "
          "`n_jobs=2` with the cost thresholds at zero and the idle-core limit off, so that "
          "workers start whatever the work costs and the load (the behaviour before them).", "",
          "| transformer | stars | n_jobs=1 | n_jobs=2 | n_jobs=-1 | forced | 2 / 1 | -1 / 1 | "
@@ -223,7 +226,8 @@ def write_md(res: dict) -> None:
                  f"{md['-1']:.2f} s | {forced} | {r['ratio_2']:.2f} | {r['ratio_all']:.2f} | "
                  f"{rf} | {r['load_before']} -> {r['load_after']} |")
     L += ["", "How each `n_jobs=2` / `n_jobs=-1` run went (in-process, or threads / processes "
-          "times workers), repeat by repeat:", ""]
+          "times workers), repeat by repeat. A run that stayed in-process ran exactly the code "
+          "of `n_jobs=1`: the spread between such runs is the shared machine's noise.", ""]
     for r in res["transformers"]:
         if "paths" in r:
             L.append(f"- {r['transformer']}: n_jobs=2 {', '.join(r['paths']['2'])}; n_jobs=-1 "
@@ -282,9 +286,9 @@ def main() -> None:
     ap.add_argument("--examples", action="store_true", help="also time the gallery examples")
     ap.add_argument("--only-extras", action="store_true",
                     help="skip the transformer rows (keep those of the last results file)")
-    ap.add_argument("--feature-stars", type=int, default=2000)
-    ap.add_argument("--repeats", type=int, default=5, help="repeats of the cheaper rows")
-    ap.add_argument("--demo-repeats", type=int, default=3)
+    ap.add_argument("--feature-stars", type=int, default=1000)
+    ap.add_argument("--repeats", type=int, default=8, help="repeats of the cheaper rows")
+    ap.add_argument("--demo-repeats", type=int, default=4)
     ap.add_argument("--carry-readme-variants", default="",
                     help="README CV variants copied from the last results file, not rerun "
                          "(comma-separated), e.g. threads_default (minutes of spinning threads)")
@@ -341,7 +345,7 @@ def bench_transformers(args) -> dict:
     runs += [(f"FeatureExtractor ({min(400, n_fe)} stars)", FeatureExtractor(), X_fe[:400],
               rep),
              (f"FeatureExtractor ({n_fe} stars)", FeatureExtractor(), X_fe, 1 if args.quick
-              else 3)]
+              else 4)]
     for name, est, XX, r in runs:
         rows.append(bench_transformer(name, est, XX, r, forced=True))
     return {"meta": {"date": time.strftime("%Y-%m-%d %H:%M"), "load_start": load_start,

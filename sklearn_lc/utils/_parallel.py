@@ -47,6 +47,7 @@ MAX_TRANSFER_FRACTION = 0.1
 #: CRTS light curves (about 150 us of parent time per 300-point star).
 COPY_FACTOR = 15.0
 
+
 def _cpu_sample() -> tuple[int, int] | None:
     """Idle and total CPU time of the machine (clock ticks, ``/proc/stat``), or None."""
     try:
@@ -115,14 +116,17 @@ def _plan(items: Sequence[Any], parts: list, elapsed: float, n_rest: int,
 
 
 def _probe(func: Callable, items: Sequence[Any], limit: int) -> Iterator[tuple]:
-    """Process growing runs (1, 2, 4... items) in-process; yield (end, part, seconds)."""
+    """Process growing runs (1, 2, 4... up to MAX_CHUNK items) in-process.
+
+    Yields ``(end, part, seconds)`` for each run.
+    """
     start, size = 0, 1
     while start < limit:
         end = min(start + size, limit)
         t0 = time.perf_counter()
         part = func(items[start:end])
         yield end, part, time.perf_counter() - t0
-        start, size = end, 2 * size
+        start, size = end, min(2 * size, MAX_CHUNK)
 
 
 def map_chunks(
