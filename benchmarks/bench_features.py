@@ -17,21 +17,17 @@ import argparse
 import builtins
 import json
 import os
-import platform
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, environment
 
 from sklearn_lc import FeatureExtractor, load_light_curves
 from sklearn_lc.periodogram import fft_backend
 from sklearn_lc.transformers import FEATURE_NAMES
 
 # run_suite.py points this elsewhere for its --quick smoke runs
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 
 
 def _upsilon(use_pyfftw: bool | None = None):
@@ -245,11 +241,7 @@ def bench_recovery(n_upsilon: int) -> dict:
 
 
 def _env() -> dict:
-    import scipy
-
-    return {"python": sys.version.split()[0], "numpy": np.__version__,
-            "scipy": scipy.__version__, "machine": platform.machine(),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    return environment(fft=fft_backend())
 
 
 def main() -> None:

@@ -20,14 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, environment
 
 from sklearn_lc import load_light_curves
 from sklearn_lc.datasets._synthetic import _cadence, _shape
@@ -40,19 +36,11 @@ from sklearn_lc.periodogram import (
     ls_grid,
 )
 
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 METHODS = ("upsilon", "robust")
 
 
 def _env() -> dict:
-    import scipy
-
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    return {"python": sys.version.split()[0], "numpy": np.__version__,
-            "scipy": scipy.__version__, "machine": platform.machine(),
-            "fft": fft_backend(), "uptime": load,
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    return environment(fft=fft_backend())
 
 
 def classify(found: float, true: float, tol: float = 0.01) -> str:

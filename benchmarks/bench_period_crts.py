@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, uptime
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -32,7 +31,6 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn_lc import FeatureExtractor, load_light_curves
 
 HERE = Path(__file__).resolve().parent
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS") or HERE / "results")
 CACHE = HERE / ".cache"
 CRTS7 = ("EW", "EA", "RRab", "RRc", "RRd", "RS_CVn", "LPV")
 
@@ -116,7 +114,7 @@ def main() -> None:
                 print(task, pname, vname, f"acc {np.mean(acc):.3f} f1 {np.mean(f1):.3f}",
                       flush=True)
         out["tasks"][task] = res
-    out["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    out["uptime"] = uptime()
     RESULTS.mkdir(exist_ok=True)
     stem = "period_crts_quick" if args.quick else "period_crts"
     (RESULTS / f"{stem}.json").write_text(json.dumps(out, indent=2))
