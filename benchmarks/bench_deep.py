@@ -24,15 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, environment, single_thread  # noqa: E402
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+single_thread()
 
 import torch  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
@@ -48,9 +46,6 @@ from sklearn_lc import (  # noqa: E402
 )
 from sklearn_lc.nn import n_parameters  # noqa: E402
 
-# run_suite.py points this elsewhere for its --quick smoke runs
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 CLASSES7 = ("EW", "EA", "RRab", "RRc", "RRd", "RS_CVn", "LPV")
 
 
@@ -280,8 +275,7 @@ def main() -> None:
         write_md(json.loads((RESULTS / "deep.json").read_text()), RESULTS / "deep.md")
         return
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    res = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-           "torch": torch.__version__, "threads": torch.get_num_threads(),
+    res = {**environment(threads=torch.get_num_threads()),
            "quick": args.quick, "per_class": args.per_class}
     t_start = time.perf_counter()
     name = "deep_quick" if args.quick else "deep"

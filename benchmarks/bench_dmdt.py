@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, environment, single_thread  # noqa: E402
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+single_thread()
 
 import light_curve as lc  # noqa: E402
 
@@ -39,8 +36,6 @@ from sklearn_lc import DmDtImage, check_light_curves, load_light_curves  # noqa:
 from sklearn_lc.transformers._dmdt import MAHABAL_DM_EDGES, MAHABAL_DT_EDGES  # noqa: E402
 
 # run_suite.py points this elsewhere for its --quick smoke runs
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 DT = np.asarray(MAHABAL_DT_EDGES)
 DM = np.asarray(MAHABAL_DM_EDGES)
 
@@ -166,9 +161,8 @@ def main() -> None:
     import numba
 
     meta = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-        "(shared with other jobs: absolute times are noisy, ratios are interleaved)",
-        "python": platform.python_version(),
+        **environment(),
+        "note": "shared machine: absolute times are noisy, ratios are interleaved",
         "numba": numba.__version__,
         "light_curve": lc.__version__,
         "threads": "1 (n_jobs=1 both)",

@@ -17,21 +17,17 @@ import argparse
 import builtins
 import json
 import os
-import platform
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, environment
 
 from sklearn_lc import FeatureExtractor, load_light_curves
+from sklearn_lc.periodogram import fft_backend
 from sklearn_lc.transformers import FEATURE_NAMES
-from sklearn_lc.transformers._periodogram import fft_backend
 
 # run_suite.py points this elsewhere for its --quick smoke runs
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 
 
 def _upsilon(use_pyfftw: bool | None = None):
@@ -131,7 +127,7 @@ def bench_speed(n_main: int, n_slow: int, repeats: int) -> dict:
     idx = np.sort(rng.choice(len(crts.light_curves), n_main, replace=False))
     lcs = [tuple(np.asarray(a, dtype=np.float64) for a in crts.light_curves[i]) for i in idx]
     slow = lcs[:n_slow]
-    fe = FeatureExtractor(n_jobs=1)
+    fe = FeatureExtractor(n_jobs=1, period_method="upsilon")
     fe.transform(lcs[:2])  # compile / warm numba
     fast = fft_backend() == "pyfftw"
     ours = _with_fft("pyfftw" if fast else "scipy", fe.transform)
@@ -196,7 +192,7 @@ def bench_speed(n_main: int, n_slow: int, repeats: int) -> dict:
 def bench_recovery(n_upsilon: int) -> dict:
     sdss = load_light_curves("sdss_s82_rrlyrae")
     t0 = time.perf_counter()
-    F = FeatureExtractor(n_jobs=1).fit_transform(sdss.light_curves)
+    F = FeatureExtractor(n_jobs=1, period_method="upsilon").fit_transform(sdss.light_curves)
     elapsed = time.perf_counter() - t0
     P = F[:, FEATURE_NAMES.index("period")].astype(float)
     Pc = np.asarray(sdss.period, dtype=float)
@@ -245,11 +241,7 @@ def bench_recovery(n_upsilon: int) -> dict:
 
 
 def _env() -> dict:
-    import scipy
-
-    return {"python": sys.version.split()[0], "numpy": np.__version__,
-            "scipy": scipy.__version__, "machine": platform.machine(),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    return environment(fft=fft_backend())
 
 
 def main() -> None:

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import skops.io as sio
+from _common import RESULTS, environment
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -33,7 +32,6 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn_lc import FeatureExtractor, load_light_curves
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 CACHE = HERE / ".cache"
 SEVEN = ("EW", "EA", "RRab", "RRc", "RRd", "RS_CVn", "LPV")
 
@@ -96,8 +94,7 @@ def main() -> None:
                "crts7": _cv(params, F[seven], y[seven], group[seven])}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    env = {"load_1min": os.getloadavg()[0], "python": platform.python_version(),
-           "cpu_count": os.cpu_count(), "seconds": round(time.perf_counter() - t0, 1)}
+    env = environment(seconds=round(time.perf_counter() - t0, 1))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "model_size.json").write_text(json.dumps({"env": env, "rows": rows}, indent=2)
                                              + "\n")

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -44,13 +43,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS, environment, single_thread  # noqa: E402
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+single_thread()
 
 #: name -> (description, largest n run by default: FeatureExtractor is ~10 ms a curve with
 #: pyFFTW (1M curves would be ~3 h of one core), FreedmanDiaconisHist ~5 ms, the reference
@@ -212,7 +207,7 @@ def run_sharded(name: str, n: int, chunk: int, n_points: int, seed: int, workers
 
 
 def _fft_backend() -> str:
-    from sklearn_lc.transformers._periodogram import fft_backend
+    from sklearn_lc.periodogram import fft_backend
 
     return fft_backend()
 
@@ -464,9 +459,8 @@ def main() -> None:
 def _write(out: Path, results: list, skipped: list, a: argparse.Namespace,
            first_date: str | None = None) -> None:
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    meta = {"date": now, "first_date": first_date or now,
-            "python": platform.python_version(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "chunk": a.chunk, "points": a.points,
+    meta = {**environment(), "date": now, "first_date": first_date or now,
+            "chunk": a.chunk, "points": a.points,
             "shared_machine": True, "skipped": skipped}
     out.mkdir(parents=True, exist_ok=True)
     (out / "scaling.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))

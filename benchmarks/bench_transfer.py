@@ -192,7 +192,9 @@ def main() -> None:
         if args.feature_cache is not None and args.feature_cache.is_file():
             F = np.load(args.feature_cache)
         else:
-            F = sklearn_lc.FeatureExtractor(n_jobs=2).fit_transform(X)
+            # as the shipped "crts-features" weights were trained (UPSILoN's period and phases)
+            F = sklearn_lc.FeatureExtractor(period_method="upsilon", phase_origin="upsilon",
+                                            n_jobs=2).fit_transform(X)
             t_feat = time.perf_counter() - t0
             if args.feature_cache is not None:
                 np.save(args.feature_cache, F)

@@ -97,6 +97,9 @@ FEATURE_PERIOD = 3  # the period column of FeatureExtractor's output
 # fit (FeatureFold's defaults; on CRTS 7-class fold 0 the hybrid scored 0.887 macro-F1 with
 # 64 bins over one period against 0.883 over two, three seeds each)
 FOLD = dict(multiple=1.0, align="faintest")
+# the period search of the features and of every fold (FeatureExtractor's default); part of
+# the cache keys, so that a cache written with another search is never read
+PERIOD_METHOD = "robust"
 N_BINS = 64
 DMDT_SHAPE = (1, 22, 23)
 
@@ -279,7 +282,7 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
 
 
 def _fold_key() -> str:
-    return "-".join(f"{k}{v}" for k, v in sorted(FOLD.items()))
+    return "-".join(f"{k}{v}" for k, v in sorted(FOLD.items())) + f"-period{PERIOD_METHOD}"
 
 
 class _Lazy(dict):
@@ -297,8 +300,10 @@ class _Lazy(dict):
 def representations(source, lcs, index, out, n_jobs):
     """Return the per-star representations of ``lcs`` (cached), rows ``index``, on demand."""
     def feats():
-        return cached(out, f"{source}-features-p2", lambda: sklearn_lc.FeatureExtractor(
-            second_period=True, n_jobs=n_jobs).fit_transform(lcs))
+        return cached(out, f"{source}-features-p2-{PERIOD_METHOD}",
+                      lambda: sklearn_lc.FeatureExtractor(
+                          second_period=True, period_method=PERIOD_METHOD, n_jobs=n_jobs)
+                      .fit_transform(lcs))
 
     def table():
         dmdt = cached(out, f"{source}-dmdt", lambda: sklearn_lc.DmDtImage(
@@ -319,7 +324,8 @@ def representations(source, lcs, index, out, n_jobs):
 
     def featurefold():
         return cached(out, f"{source}-featurefold-{N_BINS}-{_fold_key()}",
-                      lambda: sklearn_lc.FeatureFold(n_bins=N_BINS, **FOLD, n_jobs=n_jobs)
+                      lambda: sklearn_lc.FeatureFold(n_bins=N_BINS, **FOLD,
+                                                     period_method=PERIOD_METHOD, n_jobs=n_jobs)
                       .fit_transform(lcs))[index]
 
     def foldbins():  # the fold part of FeatureFold's rows

@@ -150,6 +150,28 @@ Reading files
    io.read_input
    io.light_curve_digests
 
+Period search
+-------------
+
+:mod:`sklearn_lc.periodogram` (see :doc:`../user_guide/periods`).
+
+.. currentmodule:: sklearn_lc.periodogram
+
+.. autosummary::
+   :toctree: .
+   :nosignatures:
+
+   best_period
+   best_period_multiband
+   find_periods
+   best_frequency
+   PeriodResult
+   gls_power
+   ls_power
+   ls_best_frequency
+   ls_grid
+   fft_backend
+
 {dask_section}Plotting
 --------
 

@@ -110,7 +110,9 @@ def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
     if cache is not None and cache.is_file():
         F = np.load(cache)
     else:
-        F = FeatureExtractor(n_jobs=2).fit_transform(b.light_curves)
+        # the shipped weights were trained on UPSILoN's period, phases and fold
+        F = FeatureExtractor(period_method="upsilon", phase_origin="upsilon",
+                             n_jobs=2).fit_transform(b.light_curves)
         if cache is not None:
             np.save(cache, F)
     t_feat = time.perf_counter() - t0

@@ -108,6 +108,20 @@ def _transfer_spec(params: dict, n_classes: int, where: Any) -> dict:
 
 # ------------------------------------------------------------------ format 1 dirs
 
+def _add_new_params(est: Any) -> None:
+    """Give a transformer saved by 0.1 the parameters added since, as it computed then.
+
+    The class's ``_params_since_0_1`` names the values that reproduce 0.1
+    (``FeatureExtractor``: UPSILoN's period and phases); other new parameters
+    get their constructor default.
+    """
+    old = getattr(type(est), "_params_since_0_1", {})
+    signature = inspect.signature(type(est).__init__).parameters
+    for key in type(est)._get_param_names():
+        if key not in vars(est):
+            setattr(est, key, old[key] if key in old else signature[key].default)
+
+
 def load_steps_v1(path: Path, config: dict) -> list:
     """Load the steps of a format-1 model directory."""
     from .model_io import CONFIG_FILE, step_file
@@ -132,6 +146,8 @@ def load_steps_v1(path: Path, config: dict) -> list:
                                  "file (it would run code); refit and save it with this release")
             ours = cls_name not in SKLEARN_ALLOWED
             est = load_skops_checked(step_file(path, entry, k, ".skops"), cls, ours=ours)
+            if ours:
+                _add_new_params(est)
         elif kind == "skorch":
             file = step_file(path, entry, k, ".safetensors")
             est = _network(cls, entry.get("params", {}), entry.get("state"), file, file)

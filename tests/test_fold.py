@@ -43,19 +43,27 @@ def test_multiple_folds_at_a_multiple_of_the_period():
     np.testing.assert_allclose(ph, np.sort((t / 0.74) % 1.0), atol=1e-12)
 
 
-def test_auto_period_is_the_feature_extractor_period():
+@pytest.mark.parametrize("method", ["robust", "upsilon"])
+def test_auto_period_is_the_feature_extractor_period(method):
     X, _ = make_light_curves(3, random_state=1)
-    F = FeatureExtractor().fit_transform(X)
-    periods = _fold._periods_of(list(X), 0.03, None)
+    F = FeatureExtractor(period_method=method).fit_transform(X)
+    periods = _fold._periods_of(list(X), 0.03, method, None)
     np.testing.assert_allclose(periods, F[:, P_COL], rtol=1e-6)  # F is float32
-    auto = PhaseFold(output="binned", n_bins=16).fit_transform(X)
-    given = PhaseFold(period=periods, output="binned", n_bins=16).fit_transform(X)
+    auto = PhaseFold(output="binned", n_bins=16, period_method=method).fit_transform(X)
+    # the robust search's periods are folded as found; UPSILoN's grid periods are refined
+    given = PhaseFold(period=periods, output="binned", n_bins=16,
+                      refine=method == "upsilon").fit_transform(X)
     np.testing.assert_array_equal(auto, given)
+    # FeatureFold folds at its own period column, from the same search
+    Z = FeatureFold(n_bins=16, period_method=method, align="none").fit_transform(X)
+    np.testing.assert_allclose(Z[:, P_COL], F[:, P_COL], rtol=1e-6)
+    np.testing.assert_allclose(Z[:, -16 * 5:].reshape(-1, 16, 5), auto, atol=1e-6)
 
 
 def test_fold_recovers_a_known_period():
     star = _sine_star(period=0.61)
-    found = _fold._periods_of([star], 0.03, None)[0]
+    assert _fold._periods_of([star], 0.03, "robust", None)[0] == pytest.approx(0.61, rel=1e-4)
+    found = _fold._periods_of([star], 0.03, "upsilon", None)[0]
     assert found == pytest.approx(0.61, rel=1e-3)
     # refining moves the grid period closer to the true one
     assert abs(_fold._refine_period(*star[:2], found) - 0.61) < abs(found - 0.61)
@@ -158,9 +166,11 @@ def test_feature_fold_is_features_and_fold_side_by_side():
     assert Z.dtype == np.float32 and Z.shape == (len(X), 21 + 12 * 5)
     assert ff.n_tabular_ == 21 and ff.sequence_shape_ == (12, 5)
     F = FeatureExtractor(second_period=True).fit_transform(X)
-    F64 = _fold._features_many(list(X), 0.03, (), True)  # the periods before float32
+    F64 = _fold._features_many(list(X), 0.03, (), True, period_method="robust",
+                               phase_origin="brightest")  # the periods before float32
+    # the robust search's periods are folded as found (refine=False)
     B = PhaseFold(period=F64[:, P_COL], multiple=2, align="faintest", output="binned",
-                  n_bins=12).fit_transform(X)
+                  n_bins=12, refine=False).fit_transform(X)
     tab, seq = ff.split(Z)
     np.testing.assert_array_equal(tab, F)
     np.testing.assert_array_equal(seq, B)
@@ -174,16 +184,20 @@ def test_feature_fold_searches_the_period_once(monkeypatch):
 
     X, _ = make_light_curves(2, random_state=0)
     calls = []
-    real = _features.ls_best_frequency
+    real = _features._period_of
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_features, "ls_best_frequency", counting)
-    monkeypatch.setattr(_fold, "ls_best_frequency", counting)
-    FeatureFold(second_period=False).fit_transform(X)
+    # every search of the robust method goes through _period_of, whoever calls it
+    monkeypatch.setattr(_features, "_period_of", counting)
+    Z = FeatureFold(second_period=False).fit_transform(X)
     assert len(calls) == len(X)  # one search per star, shared by features and fold
+    calls.clear()
+    PhaseFold(output="binned").fit_transform(X)
+    assert len(calls) == len(X)  # the probe counts PhaseFold's own searches too
+    assert Z.shape[0] == len(X)
 
 
 def test_feature_fold_bad_star_named():

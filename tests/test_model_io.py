@@ -63,7 +63,9 @@ def test_pipeline_round_trip_and_layout(lcs, tmp_path):
     config = json.loads((path / "model.json").read_text())
     assert (config["format_version"], config["kind"]) == (FORMAT_VERSION, "pipeline")
     assert [s["store"] for s in config["steps"]] == ["params", "skops"]
-    assert config["steps"][0]["params"] == {}  # defaults are not written
+    # every parameter is written, defaults included, so that a release with other defaults
+    # (period_method, phase_origin...) rebuilds the step exactly as it was fitted
+    assert config["steps"][0]["params"] == FeatureExtractor().get_params()
     assert config["classes"] == sorted(set(y.tolist()))
     assert sorted(p.name for p in path.iterdir()) == ["model.json",
                                                        "step1-randomforestclassifier.skops"]

@@ -210,7 +210,9 @@ class TransferClassifier(BaseLCNet):
           ``head_hidden``;
         - ``"crts-features"``: the :class:`~sklearn_lc.FeatureMLPClassifier`
           shipped with the package, trained on CRTS labels (input: the 16
-          features of ``FeatureExtractor``), with its CRTS feature scaling;
+          features of ``FeatureExtractor(period_method="upsilon",
+          phase_origin="upsilon")``, as it was trained), with its CRTS
+          feature scaling;
         - a model directory written by
           :meth:`MaskedPretrainer.save <sklearn_lc.MaskedPretrainer.save>`,
           :func:`~sklearn_lc.transfer.save_weights` or

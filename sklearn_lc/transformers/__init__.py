@@ -4,7 +4,12 @@ from importlib import import_module
 from typing import Any
 
 from ._dmdt import DmDtImage
-from ._features import FEATURE_NAMES, SECOND_PERIOD_NAMES, FeatureExtractor
+from ._features import (
+    FEATURE_NAMES,
+    PERIOD_DETAIL_NAMES,
+    SECOND_PERIOD_NAMES,
+    FeatureExtractor,
+)
 from ._fold import BIN_CHANNELS, FeatureFold, PhaseFold
 from ._histogram import FreedmanDiaconisHist
 from ._windows import WINDOW_CHANNELS, WindowPad
@@ -28,6 +33,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "BIN_CHANNELS",
     "FEATURE_NAMES",
+    "PERIOD_DETAIL_NAMES",
     "SECOND_PERIOD_NAMES",
     "WINDOW_CHANNELS",
     "DmDtImage",

@@ -142,9 +142,13 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         ``WindowPad(strategy="subsample")``-like selection) or raise the limit.
         ``None``: no limit.
     n_jobs : int, default=None
-        Joblib workers; stars are processed in chunks (one task per chunk).
-        The kernels release the GIL, so threads are preferred; a Dask (or
-        other) ``parallel_backend`` context distributes the chunks instead.
+        Joblib workers, at most; stars are processed in chunks (one task per
+        chunk). The kernels release the GIL, so the workers are threads, used
+        only when the stars left after the first ~0.05 s of work would take
+        at least 0.2 s more (see :doc:`/user_guide/scale`); a Dask (or other)
+        ``parallel_backend`` context distributes the chunks instead.
+    verbose : int or bool, default=0
+        Show a progress bar over the stars (tqdm, on stderr).
 
     Attributes
     ----------
@@ -181,6 +185,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         "flatten": ["boolean"],
         "max_points": [Interval(Integral, 2, None, closed="left"), None],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -192,6 +197,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         flatten: bool = False,
         max_points: int | None = 50_000,
         n_jobs: int | None = None,
+        verbose: int | bool = 0,
     ):
         self.dt_bins = dt_bins
         self.dm_bins = dm_bins
@@ -200,6 +206,7 @@ class DmDtImage(TransformerMixin, BaseEstimator):
         self.flatten = flatten
         self.max_points = max_points
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _edges(self) -> tuple[np.ndarray, np.ndarray]:
         self._validate_params()
@@ -252,7 +259,8 @@ class DmDtImage(TransformerMixin, BaseEstimator):
             counts = _pair_histograms(part, dt_edges, dm_edges, smear, lookup)
             return _normalise(counts, part, normalize)
 
-        images = map_chunks(chunk, lcs, n_jobs=self.n_jobs, prefer="threads")
+        images = map_chunks(chunk, lcs, n_jobs=self.n_jobs, prefer="threads",
+                            verbose=self.verbose)
         if self.flatten:
             return images.reshape(len(lcs), -1)
         return images[:, None, :, :]

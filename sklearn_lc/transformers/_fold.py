@@ -25,13 +25,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
+from ..periodogram import PERIOD_METHODS, ls_power
 from ._features import (
     FEATURE_NAMES,
     MIN_POINTS,
+    PHASE_ORIGINS,
     SECOND_PERIOD_NAMES,
     _features_many,
+    _find_period,
 )
-from ._periodogram import ls_best_frequency, ls_power
 
 __all__ = ["BIN_CHANNELS", "FeatureFold", "PhaseFold"]
 
@@ -51,13 +53,17 @@ _ALIGN_GRID = 256
 # ----------------------------------------------------------------------------- periods
 
 
-def _find_period(t: np.ndarray, m: np.ndarray, e: np.ndarray, min_period: float) -> float:
+def _star_period(t: np.ndarray, m: np.ndarray, e: np.ndarray, min_period: float,
+                 period_method: str) -> float:
     """Return the best period (days) of one light curve, 0.0 when there is none.
 
     The one period search of this module: every period that PhaseFold looks
-    up itself goes through here.
+    up itself goes through here, and through FeatureExtractor's own routing
+    to :mod:`sklearn_lc.periodogram`, so that the fold and the ``period``
+    feature of one ``period_method`` agree exactly.
     """
-    freq, _ = ls_best_frequency(t, m, min_period=min_period)
+    spread = m.size > 0 and float(np.ptp(m)) > 0.0
+    freq, _, _ = _find_period(t, m, e, spread, min_period, period_method, False)
     return 1.0 / freq if freq > 0.0 else 0.0
 
 
@@ -86,15 +92,18 @@ def _refine_period(t: np.ndarray, m: np.ndarray, period: float) -> float:
     return float(1.0 / best)
 
 
-def _find_periods(lcs: list, min_period: float) -> np.ndarray:
-    return np.array([_find_period(t, m, e, min_period) for t, m, e in lcs], dtype=np.float64)
+def _find_periods(lcs: list, min_period: float, period_method: str) -> np.ndarray:
+    return np.array([_star_period(t, m, e, min_period, period_method) for t, m, e in lcs],
+                    dtype=np.float64)
 
 
-def _periods_of(lcs: list, min_period: float, n_jobs: int | None) -> np.ndarray:
-    """Best period of every star (0.0 where none), through :func:`_find_period`."""
+def _periods_of(lcs: list, min_period: float, period_method: str,
+                n_jobs: int | None) -> np.ndarray:
+    """Best period of every star (0.0 where none), through :func:`_star_period`."""
     if not lcs:
         return np.zeros(0)
-    return map_chunks(partial(_find_periods, min_period=min_period), lcs, n_jobs=n_jobs)
+    return map_chunks(partial(_find_periods, min_period=min_period,
+                              period_method=period_method), lcs, n_jobs=n_jobs)
 
 
 def _bad_period(p: float) -> bool:
@@ -261,11 +270,13 @@ class PhaseFold(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     period : "auto", float or array-like of shape (n_stars,), default="auto"
-        ``"auto"``: each star's best Lomb-Scargle period on UPSILoN's grid,
-        the search :class:`~sklearn_lc.FeatureExtractor` uses (same period);
-        a float: one period for every star; an array: one period per star,
-        in input order (e.g. the ``period`` column of FeatureExtractor's
-        output, to pay for the search once; see also :class:`FeatureFold`).
+        ``"auto"``: each star's best period from :mod:`sklearn_lc.periodogram`
+        with ``period_method``, exactly the ``period`` feature that
+        :class:`~sklearn_lc.FeatureExtractor` with the same ``period_method``
+        computes; a float: one period for every star; an array: one period
+        per star, in input order (e.g. the ``period`` column of
+        FeatureExtractor's output, to pay for the search once; see also
+        :class:`FeatureFold`).
     multiple : float, default=1.0
         Fold at ``multiple`` times the period. Eclipsing binaries of similar
         minima have their strongest Lomb-Scargle peak at half the orbit:
@@ -283,6 +294,8 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         which drifts the fold by up to 1/6 of a cycle from the first to the
         last observation; after refining, by 1/120. ``False`` folds at the
         periods exactly as found or given.
+        Periods found by ``period_method="robust"`` are already refined
+        (multi-harmonic fit around each candidate) and are folded as found.
     output : {"curves", "binned"}, default="curves"
         Folded light curves (a list of ``(phase, mag, err)`` float64
         triples) or binned sequences (float32 ``(n, n_bins, 5)``).
@@ -290,6 +303,11 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         Phase bins of ``output="binned"``.
     min_period : float, default=0.03
         Shortest period (days) of the ``"auto"`` search.
+    period_method : {"robust", "upsilon"}, default="robust"
+        The ``"auto"`` search (see :func:`sklearn_lc.periodogram.best_period`):
+        ``"robust"`` (error-weighted, multi-harmonic, alias-aware; eclipsing
+        binaries at their orbit) or ``"upsilon"`` (UPSILoN's Lomb-Scargle
+        peak), as in :class:`~sklearn_lc.FeatureExtractor`.
     on_bad_period : {"raise", "baseline"}, default="raise"
         A period that is not finite and positive (a given 0, NaN or negative
         value, or a star whose search finds no period: constant magnitudes
@@ -333,6 +351,7 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         "output": [StrOptions({"curves", "binned"})],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         "min_period": [Interval(Real, 0, None, closed="neither")],
+        "period_method": [StrOptions(set(PERIOD_METHODS))],
         "on_bad_period": [StrOptions({"raise", "baseline"})],
         "n_jobs": [Integral, None],
     }
@@ -346,6 +365,7 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         output: str = "curves",
         n_bins: int = 64,
         min_period: float = 0.03,
+        period_method: str = "robust",
         on_bad_period: str = "raise",
         n_jobs: int | None = None,
     ):
@@ -356,6 +376,7 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         self.output = output
         self.n_bins = n_bins
         self.min_period = min_period
+        self.period_method = period_method
         self.on_bad_period = on_bad_period
         self.n_jobs = n_jobs
 
@@ -415,8 +436,10 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         lcs = check_light_curves(X)
         given = self._given_periods(len(lcs))
         multiple, align, refine = float(self.multiple), self.align, bool(self.refine)
+        if given is None and self.period_method == "robust":
+            refine = False  # the robust search refines its own periods
         if given is None:
-            periods = _periods_of(lcs, float(self.min_period), self.n_jobs)
+            periods = _periods_of(lcs, float(self.min_period), self.period_method, self.n_jobs)
             periods = _check_periods(periods, lcs, self.on_bad_period, "auto")
         else:
             periods = _check_periods(given, lcs, self.on_bad_period, "given")
@@ -459,8 +482,9 @@ class PhaseFold(TransformerMixin, BaseEstimator):
 
 def _feature_fold_many(lcs: list, min_period: float, second_period: bool, multiple: float,
                        align: str, refine: bool, n_bins: int, on_bad_period: str,
-                       offset: int) -> np.ndarray:
-    feats = _features_many(lcs, min_period, (), second_period)
+                       offset: int, period_method: str, phase_origin: str) -> np.ndarray:
+    feats = _features_many(lcs, min_period, (), second_period, period_method=period_method,
+                           phase_origin=phase_origin)
     periods = feats[:, _PERIOD_COLUMN].copy()
     bad = ~(np.isfinite(periods) & (periods > 0))
     if bad.any():
@@ -504,12 +528,19 @@ class FeatureFold(TransformerMixin, BaseEstimator):
     align : {"none", "brightest", "faintest"}, default="faintest"
         Phase origin of the fold (see :class:`PhaseFold`).
     refine : bool, default=True
-        Sharpen the period locally before folding (see :class:`PhaseFold`);
-        the ``period`` feature itself is left as found.
+        Sharpen the period locally before folding (see :class:`PhaseFold`;
+        periods of the robust search are folded as found); the ``period``
+        feature itself is left as found.
     second_period : bool, default=True
         Include the 5 second-period columns of :class:`~sklearn_lc.FeatureExtractor`.
     min_period : float, default=0.03
         Shortest period (days) of the search.
+    period_method : {"robust", "upsilon"}, default="robust"
+        The period search of the ``period`` feature and of the fold (see
+        :class:`~sklearn_lc.FeatureExtractor`).
+    phase_origin : {"brightest", "upsilon"}, default="brightest"
+        Origin of the Fourier phase features (see
+        :class:`~sklearn_lc.FeatureExtractor`).
     on_bad_period : {"raise", "baseline"}, default="baseline"
         A star without a period (constant magnitudes, zero baseline; its
         period feature is 0) raises ``ValueError`` naming it, or is folded at
@@ -546,6 +577,8 @@ class FeatureFold(TransformerMixin, BaseEstimator):
         "refine": ["boolean"],
         "second_period": ["boolean"],
         "min_period": [Interval(Real, 0, None, closed="neither")],
+        "period_method": [StrOptions(set(PERIOD_METHODS))],
+        "phase_origin": [StrOptions(set(PHASE_ORIGINS))],
         "on_bad_period": [StrOptions({"raise", "baseline"})],
         "n_jobs": [Integral, None],
     }
@@ -558,6 +591,8 @@ class FeatureFold(TransformerMixin, BaseEstimator):
         refine: bool = True,
         second_period: bool = True,
         min_period: float = 0.03,
+        period_method: str = "robust",
+        phase_origin: str = "brightest",
         on_bad_period: str = "baseline",
         n_jobs: int | None = None,
     ):
@@ -567,6 +602,8 @@ class FeatureFold(TransformerMixin, BaseEstimator):
         self.refine = refine
         self.second_period = second_period
         self.min_period = min_period
+        self.period_method = period_method
+        self.phase_origin = phase_origin
         self.on_bad_period = on_bad_period
         self.n_jobs = n_jobs
 
@@ -617,8 +654,9 @@ class FeatureFold(TransformerMixin, BaseEstimator):
         return map_chunks(
             lambda ix: _feature_fold_many(
                 [lcs[i] for i in ix], float(self.min_period), bool(self.second_period),
-                float(self.multiple), self.align, bool(self.refine), int(self.n_bins),
-                self.on_bad_period, int(ix[0])),
+                float(self.multiple), self.align,
+                bool(self.refine) and self.period_method != "robust", int(self.n_bins),
+                self.on_bad_period, int(ix[0]), self.period_method, self.phase_origin),
             np.arange(len(lcs)), n_jobs=self.n_jobs,
         ).astype(np.float32)
 

@@ -195,9 +195,13 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         ``WindowPad(strategy="subsample")``-like selection) or raise the limit.
         ``None``: no limit.
     n_jobs : int, default=None
-        Joblib workers for ``transform`` (stars in chunks, one task per chunk;
-        threads preferred, as the kernel releases the GIL; a Dask
-        ``parallel_backend`` context distributes the chunks instead).
+        Joblib workers for ``transform``, at most (stars in chunks, one task
+        per chunk). The kernel releases the GIL, so the workers are threads,
+        used only when the stars left after the first ~0.05 s of work would
+        take at least 0.2 s more (see :doc:`/user_guide/scale`); a Dask
+        ``parallel_backend`` context distributes the chunks instead.
+    verbose : int or bool, default=0
+        Show a progress bar over the stars in ``transform`` (tqdm, on stderr).
 
     Attributes
     ----------
@@ -235,6 +239,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "max_points": [Interval(Integral, 2, None, closed="left"), None],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -248,6 +253,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         random_state: int | np.random.RandomState | None = None,
         max_points: int | None = 50_000,
         n_jobs: int | None = None,
+        verbose: int | bool = 0,
     ):
         self.shape = shape
         self.channels = channels
@@ -258,6 +264,7 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.max_points = max_points
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _check_shape(self) -> tuple[int, int]:
         self._validate_params()
@@ -346,7 +353,8 @@ class FreedmanDiaconisHist(TransformerMixin, BaseEstimator):
                 img = img / np.where(pairs > 0, pairs, 1.0)[:, None, None]
             return np.repeat(img[:, None].astype(np.float32), 3, axis=1)
 
-        return map_chunks(chunk, lcs, n_jobs=self.n_jobs, prefer="threads")
+        return map_chunks(chunk, lcs, n_jobs=self.n_jobs, prefer="threads",
+                          verbose=self.verbose)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

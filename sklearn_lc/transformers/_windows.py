@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from functools import partial
 from numbers import Integral
 from typing import Any
 
@@ -33,7 +34,12 @@ def _window_indices(n: int, window: int, strategy: str, start: int) -> np.ndarra
     return np.round(np.linspace(0, n - 1, window)).astype(np.int64)
 
 
-def _fill(lcs: list, starts: np.ndarray, window: int, strategy: str, scale: bool) -> np.ndarray:
+def _fill_items(items: list, window: int, strategy: str, scale: bool) -> np.ndarray:
+    """Windows of ``items``, a list of ``((t, m, e), start)`` (one map_chunks task)."""
+    return _fill([lc for lc, _ in items], [s for _, s in items], window, strategy, scale)
+
+
+def _fill(lcs: list, starts: Any, window: int, strategy: str, scale: bool) -> np.ndarray:
     out = np.zeros((len(lcs), window, len(WINDOW_CHANNELS)), dtype=np.float32)
     for i, (t, m, e) in enumerate(lcs):
         idx = _window_indices(t.shape[0], window, strategy, int(starts[i]))
@@ -79,7 +85,11 @@ class WindowPad(TransformerMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seed of the ``"random"`` strategy.
     n_jobs : int, default=None
-        Joblib workers (the work is memory-bound; 1 is usually fastest).
+        Joblib workers, at most. The work is memory-bound and cheap (about
+        0.2 ms per CRTS star), so it runs in-process unless a star costs far
+        more to cut than to copy to a worker (see :doc:`/user_guide/scale`).
+    verbose : int or bool, default=0
+        Show a progress bar over the stars (tqdm, on stderr).
 
     Attributes
     ----------
@@ -105,6 +115,7 @@ class WindowPad(TransformerMixin, BaseEstimator):
         "scale": ["boolean"],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -114,12 +125,14 @@ class WindowPad(TransformerMixin, BaseEstimator):
         scale: bool = False,
         random_state: int | np.random.RandomState | None = None,
         n_jobs: int | None = None,
+        verbose: int | bool = 0,
     ):
         self.window = window
         self.strategy = strategy
         self.scale = scale
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def fit(self, X: Any, y: Any = None) -> WindowPad:
         """Validate parameters and input; nothing is learned.
@@ -167,13 +180,12 @@ class WindowPad(TransformerMixin, BaseEstimator):
                 if room > 1:
                     seq = np.random.default_rng([base, zlib.crc32(t.tobytes())])
                     starts[i] = seq.integers(0, room)
-        idx = np.arange(len(lcs))
+        # each task carries its own stars, never the whole collection
         return map_chunks(
-            lambda ix: _fill(
-                [lcs[i] for i in ix], starts[ix], self.window, self.strategy, self.scale
-            ),
-            idx,
+            partial(_fill_items, window=self.window, strategy=self.strategy, scale=self.scale),
+            list(zip(lcs, starts.tolist())),
             n_jobs=self.n_jobs,
+            verbose=self.verbose,
         )
 
     def get_channel_names(self) -> tuple[str, ...]:
