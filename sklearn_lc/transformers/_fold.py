@@ -23,9 +23,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..periodogram import PERIOD_METHODS, ls_power
 from ..utils._parallel import map_chunks
 from ..utils._validation import check_light_curves
-from ..periodogram import PERIOD_METHODS, ls_power
 from ._features import (
     FEATURE_NAMES,
     MIN_POINTS,
