@@ -12,7 +12,10 @@ the test set, averaged over seeds, for:
 - ``rf-embedding``: random forest on EncoderEmbedding("crts");
 - ``rf-features``: random forest on the 16 FeatureExtractor features;
 - ``mlp-scratch`` / ``mlp-transfer``: FeatureMLPClassifier from scratch, and
-  TransferClassifier("crts-features") (Kim et al. 2021).
+  TransferClassifier("crts-features") (Kim et al. 2021);
+- ``hybrid-scratch`` / ``hybrid-transfer``: HybridClassifier on FeatureFold rows (21
+  features + the folded curve) from scratch, and TransferClassifier("crts-hybrid")
+  (the shipped hybrid trained on all CRTS labels; new head, both branches fine-tuned).
 
 Also copies the pretraining curve (masked RMSE on held-out CRTS windows) from
 the shipped ``crts.json``. Writes benchmarks/results/transfer.{json,md}.
@@ -98,6 +101,15 @@ def models(seed: int, epochs: int, enc: dict, have_features: bool, mlp_epochs: i
         out["mlp-scratch"] = ("features", lambda: FeatureMLPClassifier(lr=1e-3, **mlp))
         out["mlp-transfer"] = ("features", lambda: TransferClassifier(
             "crts-features", freeze="none", backbone_lr_factor=0.3, lr=1e-3, **mlp))
+    if hasattr(sklearn_lc, "HybridClassifier"):
+        from sklearn_lc import HybridClassifier
+
+        # the suite's training (lr 2e-3, cosine schedule, augmentation of the bins) with
+        # this benchmark's epochs, batches of 32 and balanced class weights
+        hyb = dict(common, lr=2e-3, lr_schedule="cosine", early_stopping=False)
+        out["hybrid-scratch"] = ("featurefold", lambda: HybridClassifier(**hyb))
+        out["hybrid-transfer"] = ("featurefold", lambda: TransferClassifier(
+            "crts-hybrid", freeze="none", backbone_lr_factor=0.3, **hyb))
     return out
 
 
@@ -108,6 +120,8 @@ def training(name: str, args) -> str:
     how = "early stopping" if args.early_stopping else "no validation split"
     if name.startswith("mlp-"):
         return f"{args.mlp_epochs} ep, {how}"
+    if name.startswith("hybrid-"):
+        return f"{args.epochs} ep, cosine, {how}"
     return f"{args.epochs} ep, {how}"
 
 
@@ -145,6 +159,8 @@ def main() -> None:
                     "(default: no split, every epoch on all labelled stars)")
     ap.add_argument("--feature-cache", type=Path, default=None,
                     help=".npy file to read/write the ASAS features (outside the repo)")
+    ap.add_argument("--featurefold-cache", type=Path, default=None,
+                    help=".npy file to read/write the ASAS FeatureFold rows (outside the repo)")
     ap.add_argument("--tag", default="", help="suffix of the model names of this run")
     ap.add_argument("--drop", nargs="*", default=[],
                     help="with --merge: models of earlier runs to leave out")
@@ -182,7 +198,16 @@ def main() -> None:
             t_feat = time.perf_counter() - t0
             if args.feature_cache is not None:
                 np.save(args.feature_cache, F)
-    inputs = {"windows": W, "embedding": E, "features": F}
+    FF = None
+    if hasattr(sklearn_lc, "FeatureFold") and (
+            not args.only or any(m.startswith("hybrid-") for m in args.only)):
+        if args.featurefold_cache is not None and args.featurefold_cache.is_file():
+            FF = np.load(args.featurefold_cache)
+        else:
+            FF = sklearn_lc.FeatureFold(n_jobs=2).fit_transform(X)
+            if args.featurefold_cache is not None:
+                np.save(args.featurefold_cache, FF)
+    inputs = {"windows": W, "embedding": E, "features": F, "featurefold": FF}
     shipped = MaskedPretrainer.load("crts")
     enc = encoder_config(shipped.encoder_)
 
@@ -239,7 +264,7 @@ def main() -> None:
             tr = pool[draw(y[pool], n, rng)]
             for name, (kind, make) in models(seed, args.epochs, enc, have_features,
                                              args.mlp_epochs, args.early_stopping).items():
-                if args.only and name not in args.only:
+                if args.only and name not in args.only or inputs[kind] is None:
                     continue
                 Z = inputs[kind]
                 t0 = time.perf_counter()

@@ -160,6 +160,13 @@ MODEL_RECIPES: dict[str, tuple[str, list[tuple[str, dict]]]] = {
         "observations (WindowPad)",
         [("WindowPad", {}), ("TransformerClassifier", {"module__d_model": 64})],
     ),
+    "hybrid": (
+        "one network on the 21 FeatureExtractor features and the star's phase-folded light "
+        "curve, from one period search (FeatureFold + HybridClassifier: feature branch and "
+        "circular-CNN branch fused before the head; 40 epochs on CPU); the suite's best "
+        "single model on CRTS",
+        [("FeatureFold", {}), ("HybridClassifier", {})],
+    ),
     "transfer-crts": (
         "the shipped CRTS-pretrained transformer encoder with a new head, all fine-tuned on "
         "your stars, the encoder at 0.3x the learning rate (TransferClassifier on WindowPad "

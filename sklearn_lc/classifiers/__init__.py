@@ -7,6 +7,7 @@ from ._base import BaseLCNet
 from ._cnn import CNNClassifier
 from ._cnn_lstm import CNNLSTMClassifier
 from ._feature_mlp import FeatureMLPClassifier
+from ._hybrid import HybridClassifier
 from ._transformer import TransformerClassifier
 
 # defined in sklearn_lc.transfer, which imports this package: resolved on first use
@@ -30,6 +31,7 @@ __all__ = [
     "CNNClassifier",
     "CNNLSTMClassifier",
     "FeatureMLPClassifier",
+    "HybridClassifier",
     "TransferClassifier",
     "TransformerClassifier",
 ]

@@ -3,7 +3,9 @@
 from importlib import import_module
 from typing import Any
 
+from ._augment import BinnedAugment, SequenceAugment
 from ._feature_mlp import FeatureMLP
+from ._hybrid import HybridNet, QuantileNormalizer
 from ._modules import (
     CNNLSTM,
     AstromerEncoder,
@@ -11,6 +13,7 @@ from ._modules import (
     DmDtCNN,
     LSTMHead,
     MLPHead,
+    PhasePositionalEncoding,
     TimePositionalEncoding,
     TransformerNet,
     masked_mean,
@@ -33,12 +36,17 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AstromerEncoder",
+    "BinnedAugment",
     "CNNLSTM",
     "ConvLSTMEncoder",
     "DmDtCNN",
     "FeatureMLP",
+    "HybridNet",
     "LSTMHead",
     "MLPHead",
+    "PhasePositionalEncoding",
+    "QuantileNormalizer",
+    "SequenceAugment",
     "TimePositionalEncoding",
     "TransformerNet",
     "masked_mean",

@@ -28,6 +28,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from ._augment import SequenceAugment
+
 __all__ = [
     "AstromerEncoder",
     "CNNLSTM",
@@ -35,6 +37,7 @@ __all__ = [
     "DmDtCNN",
     "LSTMHead",
     "MLPHead",
+    "PhasePositionalEncoding",
     "TimePositionalEncoding",
     "TransformerNet",
     "masked_mean",
@@ -284,6 +287,9 @@ class CNNLSTM(nn.Module):
         Units of the dense hidden layer of the head (0: none).
     dropout : float, default=0.3
         Dropout of the head (and between LSTM layers).
+    augment_noise, augment_drop, augment_phase_shift : float, default=0.0
+        Training-time augmentation of the windows (see
+        :class:`~sklearn_lc.nn.SequenceAugment`); off by default.
 
     Attributes
     ----------
@@ -295,8 +301,11 @@ class CNNLSTM(nn.Module):
 
     def __init__(self, n_classes: int = 2, n_filters: int = 64, kernel_size: int = 5,
                  n_conv: int = 1, pool: int = 2, hidden_size: int = 128, num_layers: int = 1,
-                 bidirectional: bool = False, n_dense: int = 64, dropout: float = 0.3):
+                 bidirectional: bool = False, n_dense: int = 64, dropout: float = 0.3,
+                 augment_noise: float = 0.0, augment_drop: float = 0.0,
+                 augment_phase_shift: float = 0.0):
         super().__init__()
+        self.augment = SequenceAugment(augment_noise, augment_drop, augment_phase_shift)
         self.encoder = ConvLSTMEncoder(n_filters, kernel_size, n_conv, pool, hidden_size,
                                        num_layers, bidirectional, dropout)
         hidden = (n_dense,) if n_dense else ()
@@ -308,7 +317,7 @@ class CNNLSTM(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return logits ``(n, n_classes)``."""
-        return self.head(self.encoder(x))
+        return self.head(self.encoder(self.augment(x)))
 
 
 # ----------------------------------------------------------------------------- transformer
@@ -343,6 +352,41 @@ class TimePositionalEncoding(nn.Module):
         return torch.where(self.is_sin, torch.sin(ang), torch.cos(ang))
 
 
+class PhasePositionalEncoding(nn.Module):
+    """Periodic encoding of folded phases: ``sin``/``cos`` of ``2 pi k phase``, projected.
+
+    For folded light curves (time = phase, as written by
+    :class:`~sklearn_lc.PhaseFold`), whose time axis is a circle: the
+    features ``sin(2 pi k phi), cos(2 pi k phi)`` for harmonics ``k = 1 ..
+    n_harmonics`` are periodic with period 1 (phases ``phi`` and ``phi + 1``
+    encode alike, so a window re-centred by WindowPad or a shifted fold
+    changes nothing but the phase origin), and a learned linear map (no
+    bias) takes them to ``d_model``.
+
+    Parameters
+    ----------
+    d_model : int
+        Encoding width.
+    n_harmonics : int, default=8
+        Harmonics of the phase.
+    """
+
+    def __init__(self, d_model: int, n_harmonics: int = 8):
+        super().__init__()
+        self.n_harmonics = int(n_harmonics)
+        k = torch.arange(1, self.n_harmonics + 1, dtype=torch.float32)
+        self.register_buffer("angular", 2.0 * torch.pi * k, persistent=False)
+        self.proj = nn.Linear(2 * self.n_harmonics, d_model, bias=False)
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        """Return the encoding ``(n, L, d_model)`` of phases ``(n, L)``."""
+        ang = t.unsqueeze(-1) * self.angular
+        return self.proj(torch.cat([torch.sin(ang), torch.cos(ang)], dim=-1))
+
+
+TIME_ENCODINGS = ("time", "periodic")
+
+
 class AstromerEncoder(nn.Module):
     """ASTROMER encoder: time encoding + projected magnitudes, then self-attention blocks.
 
@@ -371,14 +415,28 @@ class AstromerEncoder(nn.Module):
         CPU it was also the most expensive operation of a training step
         (drawing a ``(n, heads, L, L)`` mask per block: 2.5x slower steps
         at d_model 64).
+    time_encoding : {"time", "periodic"}, default="time"
+        ``"time"``: :class:`TimePositionalEncoding` of times in days
+        (unfolded windows); ``"periodic"``: :class:`PhasePositionalEncoding`
+        of phases, for folded windows (``PhaseFold`` then ``WindowPad``).
+    n_harmonics : int, default=8
+        Harmonics of the ``"periodic"`` encoding.
     """
 
     def __init__(self, d_model: int = 256, n_heads: int = 4, n_blocks: int = 2,
                  dim_feedforward: int | None = None, dropout: float = 0.1,
-                 base: float = 1000.0, attention_dropout: float = 0.0):
+                 base: float = 1000.0, attention_dropout: float = 0.0,
+                 time_encoding: str = "time", n_harmonics: int = 8):
         super().__init__()
+        if time_encoding not in TIME_ENCODINGS:
+            raise ValueError(f"time_encoding must be one of {TIME_ENCODINGS}, "
+                             f"got {time_encoding!r}")
         self.d_model = d_model
-        self.pe = TimePositionalEncoding(d_model, base)
+        self.time_encoding = time_encoding
+        if time_encoding == "periodic":
+            self.pe = PhasePositionalEncoding(d_model, n_harmonics)
+        else:
+            self.pe = TimePositionalEncoding(d_model, base)
         self.mag_proj = nn.Linear(1, d_model)
         layer = nn.TransformerEncoderLayer(
             d_model, n_heads, dim_feedforward or 2 * d_model, dropout, batch_first=True)
@@ -462,6 +520,14 @@ class TransformerNet(nn.Module):
         LSTM layers of the ``"lstm"`` head.
     head_dropout : float, default=0.3
         Dropout of the head.
+    time_encoding : {"time", "periodic"}, default="time"
+        Positional encoding of the encoder (see :class:`AstromerEncoder`):
+        ``"periodic"`` for folded windows.
+    n_harmonics : int, default=8
+        Harmonics of the ``"periodic"`` encoding.
+    augment_noise, augment_drop, augment_phase_shift : float, default=0.0
+        Training-time augmentation of the windows (see
+        :class:`~sklearn_lc.nn.SequenceAugment`); off by default.
 
     Attributes
     ----------
@@ -475,12 +541,16 @@ class TransformerNet(nn.Module):
                  n_blocks: int = 2, dim_feedforward: int | None = None, dropout: float = 0.1,
                  base: float = 1000.0, head: str = "mlp",
                  head_hidden: Sequence[int] = (1024, 512, 256), head_layers: int = 2,
-                 head_dropout: float = 0.3, attention_dropout: float = 0.0):
+                 head_dropout: float = 0.3, attention_dropout: float = 0.0,
+                 time_encoding: str = "time", n_harmonics: int = 8,
+                 augment_noise: float = 0.0, augment_drop: float = 0.0,
+                 augment_phase_shift: float = 0.0):
         super().__init__()
         if head not in ("mlp", "lstm"):
             raise ValueError(f"head must be 'mlp' or 'lstm', got {head!r}")
+        self.augment = SequenceAugment(augment_noise, augment_drop, augment_phase_shift)
         self.encoder = AstromerEncoder(d_model, n_heads, n_blocks, dim_feedforward, dropout,
-                                       base, attention_dropout)
+                                       base, attention_dropout, time_encoding, n_harmonics)
         self.head_kind = head
         if head == "mlp":
             self.head = MLPHead(d_model, n_classes, tuple(head_hidden), head_dropout)
@@ -498,6 +568,7 @@ class TransformerNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return logits ``(n, n_classes)`` of windows ``(n, L, 4)``."""
+        x = self.augment(x)
         mask = sequence_mask(x)
         h = self.encoder(x)
         if self.head_kind == "mlp":

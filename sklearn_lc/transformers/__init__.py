@@ -10,6 +10,7 @@ from ._features import (
     SECOND_PERIOD_NAMES,
     FeatureExtractor,
 )
+from ._fold import BIN_CHANNELS, FeatureFold, PhaseFold
 from ._histogram import FreedmanDiaconisHist
 from ._windows import WINDOW_CHANNELS, WindowPad
 
@@ -30,6 +31,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "BIN_CHANNELS",
     "FEATURE_NAMES",
     "PERIOD_DETAIL_NAMES",
     "SECOND_PERIOD_NAMES",
@@ -37,6 +39,8 @@ __all__ = [
     "DmDtImage",
     "EncoderEmbedding",
     "FeatureExtractor",
+    "FeatureFold",
     "FreedmanDiaconisHist",
+    "PhaseFold",
     "WindowPad",
 ]
