@@ -20,7 +20,10 @@ published figures, the per-class F1 of the best pipeline, its confusion
 matrix, the learning curves of the deep models, and whether stacking beats
 its best member. It covers the pipelines of the command that wrote it: after
 a run restricted with ``--pipelines``, ``--report-only`` rewrites it from every
-pipeline whose folds are all finished.
+pipeline whose folds are all finished. The per-fold files (``<out>/runs``,
+tens of MB with the test probabilities) are not committed: only the report,
+summaries and figures are; ``--report-only --out FOLDER`` rebuilds the report
+from the folder of any run.
 
 The other benchmarks run from the same command (``--benchmarks``, all by
 default): speed ratios against the reference libraries (``dmdt-speed``,
@@ -698,7 +701,9 @@ def main(argv=None):
                    help="recompute finished folds and re-run the --benchmarks")
     p.add_argument("--report-only", action="store_true",
                    help="compute nothing: report the pipelines whose folds are all finished")
-    p.add_argument("--out", default=str(HERE / "results" / "suite"))
+    p.add_argument("--out", default=str(HERE / "results" / "suite"),
+                   help="results folder: per-fold files under <out>/runs (not committed), "
+                   "caches under <out>/cache, the report beside them")
     args = p.parse_args(argv)
     args.argv = argv
     args.tasks = args.tasks.split(",")
@@ -711,6 +716,10 @@ def main(argv=None):
     if args.quick:
         args.folds = min(args.folds, 2)
     out = Path(args.out)
+    if args.report_only and not any((out / "runs").glob("*/*/fold*.json")):
+        p.error(f"--report-only: no per-fold results under {out / 'runs'}; point --out at the "
+                "folder of a run (the per-fold files are not committed: a run of this script "
+                "writes them there)")
     out.mkdir(parents=True, exist_ok=True)
     results = run(args)
     if not args.report_only:

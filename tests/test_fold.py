@@ -13,6 +13,7 @@ from sklearn_lc import (
     make_light_curves,
 )
 from sklearn_lc.transformers import BIN_CHANNELS, FEATURE_NAMES, _fold
+from sklearn_lc.utils import LightCurveError
 
 P_COL = FEATURE_NAMES.index("period")
 
@@ -205,7 +206,10 @@ def test_feature_fold_bad_star_named():
     X = list(X)
     t = X[5][0]
     X[5] = (t, np.full(t.size, 12.0), np.full(t.size, 0.1))
-    with pytest.raises(ValueError, match="light curve 5"):
+    with pytest.raises(LightCurveError, match="light curve 5") as info:
         FeatureFold(on_bad_period="raise", n_jobs=1).fit_transform(X)
+    assert info.value.index == 5
+    with pytest.raises(LightCurveError, match="light curve 5"):
+        PhaseFold(on_bad_period="raise").fit_transform(X)
     Z = FeatureFold().fit_transform(X)  # baseline fallback by default
     assert np.isfinite(Z).all()

@@ -9,7 +9,7 @@ import pytest
 from joblib import parallel_config
 
 from sklearn_lc import DmDtImage, FeatureExtractor, FreedmanDiaconisHist, WindowPad
-from sklearn_lc.utils import _parallel
+from sklearn_lc.utils import LightCurveError, _parallel
 from sklearn_lc.utils._parallel import map_chunks
 
 
@@ -172,3 +172,24 @@ def test_transformers_in_worker_processes(monkeypatch, crts, idle):
     a = WindowPad(strategy="random", random_state=3).transform(X)
     b = WindowPad(strategy="random", random_state=3, n_jobs=2).transform(X)
     np.testing.assert_array_equal(a, b)
+
+
+def _fails_on_item_123(items):
+    """Raise a LightCurveError counted from the chunk's first item, as the transformers do."""
+    for i, x in enumerate(items):
+        if x == 123:
+            raise LightCurveError(i, "bad star", star=f"id{x}")
+    return _slow_where(items, seconds=0.001)
+
+
+@pytest.mark.parametrize("how", ["serial", "threads", "processes"])
+def test_errors_name_the_star_of_the_whole_input(monkeypatch, idle, how):
+    if how == "processes":
+        monkeypatch.setattr(_parallel, "MIN_PROCESS_SECONDS", 0.0)
+    monkeypatch.setattr(_parallel, "PROBE_SECONDS", 0.001)  # item 123 is past the probe
+    n_jobs = 1 if how == "serial" else 2
+    with pytest.raises(LightCurveError) as info:
+        map_chunks(_fails_on_item_123, list(range(300)), n_jobs=n_jobs, chunk_size=50,
+                   prefer="threads" if how == "threads" else None)
+    assert info.value.index == 123 and info.value.star == "id123"
+    assert str(info.value).startswith("light curve 123 (star id123): bad star")

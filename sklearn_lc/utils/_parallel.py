@@ -21,6 +21,8 @@ import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from joblib.parallel import get_active_backend
 
+from ._validation import LightCurveError
+
 __all__ = ["map_chunks", "MAX_CHUNK", "PROBE_SECONDS", "MIN_THREAD_SECONDS", "MIN_PROCESS_SECONDS",
            "MAX_TRANSFER_FRACTION", "COPY_FACTOR"]
 
@@ -124,7 +126,7 @@ def _probe(func: Callable, items: Sequence[Any], limit: int) -> Iterator[tuple]:
     while start < limit:
         end = min(start + size, limit)
         t0 = time.perf_counter()
-        part = func(items[start:end])
+        part = _located_call(func, items[start:end], start)
         yield end, part, time.perf_counter() - t0
         start, size = end, min(2 * size, MAX_CHUNK)
 
@@ -199,6 +201,12 @@ def map_chunks(
     out : ndarray
         The row-wise concatenation of ``func`` over the chunks.
 
+    Raises
+    ------
+    LightCurveError
+        As raised by ``func``, which counts the stars of its chunk from 0:
+        the index (and message) are those of the star in ``items``.
+
     Examples
     --------
     >>> import numpy as np
@@ -244,13 +252,34 @@ def map_chunks(
             bar.close()
 
 
+def _shifted(exc: LightCurveError, start: int) -> LightCurveError:
+    """Return the same error with its star counted from the start of ``items``."""
+    return exc.located(index=exc.index + start)
+
+
+def _located_call(func: Callable, chunk: Sequence[Any], start: int) -> Any:
+    """``func(chunk)``; a :class:`LightCurveError` it raises names the star in all ``items``.
+
+    ``func`` counts the stars of its chunk from 0: the chunk's ``start`` is
+    added to the index of any :class:`LightCurveError` (and so to its
+    message). Done where the chunk runs (joblib may raise a later chunk's
+    error first).
+    """
+    try:
+        return func(chunk)
+    except LightCurveError as exc:
+        if start == 0:
+            raise
+        raise _shifted(exc, start) from None
+
+
 def _serial(func: Callable, items: Sequence[Any], start: int, chunk_size: int | None,
             bar: Any) -> list:
     """Run ``func`` over ``items[start:]`` in-process, in chunks of ``MAX_CHUNK``."""
     step = chunk_size or MAX_CHUNK
     parts = []
     for a in range(start, len(items), step):
-        parts.append(func(items[a : a + step]))
+        parts.append(_located_call(func, items[a : a + step], a))
         if bar is not None:
             bar.update(min(step, len(items) - a))
     return parts
@@ -264,12 +293,14 @@ def _joblib(func: Callable, items: Sequence[Any], start: int, n_jobs: int | None
     n = len(items) - start
     if chunk_size is None:
         chunk_size = max(1, min(MAX_CHUNK, -(-n // (4 * workers))))
-    chunks = [items[a : a + chunk_size] for a in range(start, len(items), chunk_size)]
+    starts = list(range(start, len(items), chunk_size))
+    chunks = [items[a : a + chunk_size] for a in starts]
     parts = []
     limits = threadpool_limits(1, user_api="blas") if prefer == "threads" else None
     try:
         run = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")
-        for c, part in zip(chunks, run(delayed(func)(c) for c in chunks)):
+        for c, part in zip(chunks, run(delayed(_located_call)(func, c, a)
+                                       for a, c in zip(starts, chunks))):
             parts.append(part)
             if bar is not None:
                 bar.update(len(c))
