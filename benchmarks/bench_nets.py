@@ -23,19 +23,13 @@ smoke run). Writes ``benchmarks/results/nets.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import subprocess
 import time
-from pathlib import Path
 
-import numpy as np
+from _common import environment, single_thread, uptime, write_results
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+single_thread()
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from sklearn_lc import (  # noqa: E402
@@ -50,8 +44,6 @@ from sklearn_lc import (  # noqa: E402
 )
 from sklearn_lc.nn import n_parameters  # noqa: E402
 
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 FOLD = dict(multiple=1.0, align="faintest")  # FeatureFold's defaults
 N_BINS = 64
 
@@ -139,7 +131,7 @@ def _inputs(shape: tuple, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def throughput(quick: bool, threads: tuple) -> list[dict]:
-    n = 256 if quick else 2048
+    n = 256 if quick else 1024
     rows = []
     for name, (make, shape, batch) in _models(quick).items():
         X, y = _inputs(shape, n, 0)
@@ -165,13 +157,14 @@ def throughput(quick: bool, threads: tuple) -> list[dict]:
     return rows
 
 
-def write_md(res: dict, path: Path) -> None:
+def write_md(res: dict) -> str:
     pc = res["period_cost"]
     ms = {k: 1e3 * v for k, v in pc["seconds_per_curve"].items()}
     lines = ["# Folded-input networks: throughput and the shared period search (CPU)", "",
-             f"Machine: {res['machine']}; torch {res['torch']}; load average before / after: "
-             f"{res['load_before']} / {res['load_after']} (2 cores shared with other jobs: "
-             "absolute times are noisy, ratios within a table are what count).", "",
+             f"Machine: {res['env']['machine']}; torch {res['env']['torch']}; "
+             f"{res['env']['date']}; `uptime` before: {res['env']['uptime']}; after: "
+             f"{res['uptime_after']} (2 cores shared with other jobs: absolute times are "
+             "noisy, ratios within a table are what count).", "",
              f"## Features and fold from one period search ({pc['n_curves']} {pc['source']} "
              f"curves, median {pc['median_points']} points, one thread, median of "
              f"{pc['repeats']} interleaved repeats)", "",
@@ -181,8 +174,8 @@ def write_md(res: dict, path: Path) -> None:
     lines.append(f"| FeatureExtractor + PhaseFold(period='auto'), run separately | "
                  f"{1e3 * pc['separate_seconds_per_curve']:.1f} |")
     lines += ["", f"`FeatureFold` saves **{100 * pc['saved_fraction']:.0f}%** of the separate "
-              "runs' time: the fold reuses the features' period (and refines it locally, ~41 "
-              "exact periodogram evaluations) instead of searching again. Folding and binning "
+              "runs' time: the fold reuses the features' period (the robust search, "
+              "FeatureExtractor's default) instead of searching again. Folding and binning "
               "alone (PhaseFold given the periods) is the small remainder.", "",
               "## Training throughput, one epoch (samples/s)", "",
               "| network | input | params | batch | train, 1 thread | train, 2 threads | "
@@ -195,8 +188,9 @@ def write_md(res: dict, path: Path) -> None:
             f"{r.get('predict_samples_per_s_1t', float('nan')):.0f} | "
             f"{r.get('predict_samples_per_s_2t', float('nan')):.0f} |")
     lines += ["", "Hybrid rows are FeatureFold's (21 features + 64 phase bins x 5 channels); "
-              "the folded windows are WindowPad(window=200) of PhaseFold curves.", ""]
-    path.write_text("\n".join(lines))
+              "the folded windows are WindowPad(window=200) of PhaseFold curves. Inputs are "
+              f"random arrays of these shapes, {res['n_samples']} samples.", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -206,20 +200,14 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
-    load = os.getloadavg()
-    res = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-           "torch": torch.__version__, "load_before": " ".join(f"{x:.1f}" for x in load)}
+    res = {"env": environment(), "n_samples": 256 if args.quick else 1024}
     res["period_cost"] = period_cost(30 if args.quick else args.n_curves,
                                      1 if args.quick else args.repeats, args.seed)
     print(res["period_cost"], flush=True)
     res["throughput"] = throughput(args.quick, (1, 2))
-    res["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    res["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "nets_quick" if args.quick else "nets"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(res, indent=1))
-    write_md(res, RESULTS / f"{stem}.md")
-    print((RESULTS / f"{stem}.md").read_text())
+    res["uptime_after"] = uptime()
+    md = write_results("nets_quick" if args.quick else "nets", res, write_md(res))
+    print(md.read_text())
 
 
 if __name__ == "__main__":

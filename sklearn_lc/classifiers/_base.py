@@ -170,8 +170,8 @@ class BaseLCNet(NeuralNetClassifier):
     of the wrong type or range (checked in ``fit``, as scikit-learn does),
     missing (None / NaN) or continuous labels, negative or non-finite class
     weights, non-finite inputs, and at ``predict`` images or features of
-    another shape than in ``fit`` (windows may be longer or shorter: padding
-    is masked, but their channels must match). A training loss that becomes
+    another shape than in ``fit`` (images, feature rows and windows alike:
+    windows of another length come from another WindowPad). A training loss that becomes
     infinite or NaN stops ``fit`` with the epoch and a lower ``lr`` to try.
 
     Parameters
@@ -482,8 +482,7 @@ class BaseLCNet(NeuralNetClassifier):
     def _check_X(self, X: Any, reset: bool = False) -> Any:
         """Validate X once per call and cast it to float32 (skorch Datasets pass through).
 
-        Images and features must have the shape seen in ``fit``; windows must
-        have its channels (their length may differ: padding is masked).
+        Images, features and windows must have the shape seen in ``fit``.
         """
         if is_dataset(X):
             return X
@@ -531,8 +530,11 @@ class BaseLCNet(NeuralNetClassifier):
         got = tuple(int(s) for s in X.shape[1:])
         if kind == "features" and got != tuple(shape):
             raise ValueError(f"{name} was fitted on {shape[0]} features, got {got[0]}")
-        if kind == "sequence" and got[1] != shape[1]:
-            raise ValueError(f"{name} was fitted on {shape[1]} channels, got {got[1]}")
+        if kind == "sequence" and got != tuple(shape):
+            if got[1] != shape[1]:
+                raise ValueError(f"{name} was fitted on {shape[1]} channels, got {got[1]}")
+            raise ValueError(f"{name} was fitted on windows of {shape[0]} observations, got "
+                             f"{got[0]}: use the WindowPad(window={shape[0]}) of the fit")
         if kind == "image" and got != tuple(shape):
             if got[0] != shape[0]:
                 raise ValueError(f"{name} was fitted on {shape[0]} channels, got {got[0]}")
