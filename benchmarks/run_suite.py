@@ -533,7 +533,7 @@ def report(results: dict, out: Path, args) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    lines = ["# sklearn_lc benchmark suite", "",
+    lines = [f"# {args.title}", "", *([args.note, ""] if args.note else []),
              f"Command: `python benchmarks/run_suite.py {' '.join(args.argv)}`  ",
              f"Folds: {args.folds} × StratifiedGroupKFold on the CRTS `group`, seed {args.seed}."
              + (" **Quick mode: tiny subsets, 2 epochs — not a result.**" if args.quick else ""),
@@ -699,6 +699,9 @@ def main(argv=None):
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--force", action="store_true",
                    help="recompute finished folds and re-run the --benchmarks")
+    p.add_argument("--title", default="sklearn_lc benchmark suite",
+                   help="heading of the report")
+    p.add_argument("--note", default="", help="a paragraph under the heading of the report")
     p.add_argument("--report-only", action="store_true",
                    help="compute nothing: report the pipelines whose folds are all finished")
     p.add_argument("--out", default=str(HERE / "results" / "suite"),

@@ -277,15 +277,18 @@ def write_benchmarks() -> Path:
     lines = []
     if not results:
         lines += ["No benchmark results are committed yet.", ""]
-    suite = ROOT / "benchmarks" / "results" / "suite"
-    if (suite / "suite_summary.md").is_file():
-        lines += [".. include:: ../benchmarks/results/suite/suite_summary.md",
+    # the suite's reports: "suite" (every pipeline), "suite_robust" (rows rerun with the
+    # robust period search, FeatureExtractor's default since 0.2)
+    for suite in sorted((ROOT / "benchmarks" / "results").glob("suite*")):
+        if not (suite / "suite_summary.md").is_file():
+            continue
+        lines += [f".. include:: ../benchmarks/results/{suite.name}/suite_summary.md",
                   "   :parser: myst_parser.sphinx_", ""]
         for png in sorted(suite.glob("*.png")):
-            target = HERE / "generated" / f"suite_{png.name}"
+            target = HERE / "generated" / f"{suite.name}_{png.name}"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(png, target)
-            lines += [f".. image:: /generated/suite_{png.name}", "   :width: 600px", ""]
+            lines += [f".. image:: /generated/{suite.name}_{png.name}", "   :width: 600px", ""]
     for md in results:
         lines += [f".. include:: ../benchmarks/results/{md.name}",
                   "   :parser: myst_parser.sphinx_", ""]

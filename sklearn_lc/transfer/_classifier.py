@@ -103,12 +103,13 @@ def load_source_module(source: Any, head_hidden: Any = (128,)) -> tuple[nn.Modul
     Parameters
     ----------
     source : str, path-like or estimator
-        Shipped weights name (``"crts"``, ``"crts-features"``), a weights
-        directory (:func:`~sklearn_lc.transfer.save_weights`,
+        Shipped weights name (``"crts"``, ``"crts-features"``,
+        ``"crts-hybrid"``), a weights directory
+        (:func:`~sklearn_lc.transfer.save_weights`,
         :func:`~sklearn_lc.model_io.save_model`), a fitted
         :class:`~sklearn_lc.MaskedPretrainer`, or a fitted network estimator
         (``CNNClassifier``, ``CNNLSTMClassifier``, ``TransformerClassifier``,
-        ``FeatureMLPClassifier``, ``TransferClassifier``).
+        ``FeatureMLPClassifier``, ``HybridClassifier``, ``TransferClassifier``).
     head_hidden : sequence of int, default=(128,)
         Hidden layers of the new head of encoder-only sources.
 
@@ -213,6 +214,12 @@ class TransferClassifier(BaseLCNet):
           features of ``FeatureExtractor(period_method="upsilon",
           phase_origin="upsilon")``, as it was trained), with its CRTS
           feature scaling;
+        - ``"crts-hybrid"``: the :class:`~sklearn_lc.HybridClassifier`
+          shipped with the package (feature branch and circular CNN on the
+          folded curve), trained on the labels of every CRTS star (input:
+          :class:`~sklearn_lc.FeatureFold` rows with the parameters recorded in
+          its ``model.json``); both branches are copied, the output layer is
+          new;
         - a model directory written by
           :meth:`MaskedPretrainer.save <sklearn_lc.MaskedPretrainer.save>`,
           :func:`~sklearn_lc.transfer.save_weights` or
