@@ -536,17 +536,19 @@ def test_streaming_interrupted_leaves_no_output(files, model_dir, tmp_path):
     import signal
 
     long = pd.read_csv(files["root"] / "long.csv", dtype={"star": str})
-    copies = [long.assign(star=long["star"] + f"_{k}") for k in range(10)]  # 400 stars
+    # 4,000 stars in chunks of one: thousands of chunks, so that the run is still going when
+    # the signal arrives even if this process is descheduled for seconds on a busy machine
+    copies = [long.assign(star=long["star"] + f"_{k}") for k in range(100)]
     path = tmp_path / "big.csv"
     pd.concat(copies).to_csv(path, index=False)
     out = tmp_path / "stream.csv"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sklearn_lc.cli", "predict", str(model_dir), str(path), *COLS,
-         "--chunk-stars", "2", "-o", str(out)],
+         "--chunk-stars", "1", "-o", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     try:
         line = proc.stderr.readline()  # the first chunk is written
-        assert "predicted 2 stars" in line, line + proc.stderr.read()
+        assert "predicted 1 star" in line, line + proc.stderr.read()
         assert _leftovers(tmp_path)  # the temporary file exists while streaming
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
