@@ -237,6 +237,24 @@ def test_shipped_feature_weights_by_name():
     assert len(clf.source_info_["classes"]) >= 7
 
 
+def test_shipped_hybrid_weights_by_name():
+    from sklearn_lc import FeatureFold
+    from sklearn_lc.model_io import load_model, read_model_config
+
+    X, y = sklearn_lc.make_light_curves(3, classes=["RRab", "EW", "EA"], random_state=0)
+    Z = FeatureFold().fit_transform(X)
+    clf = TransferClassifier("crts-hybrid", freeze="encoder", **TRAIN).fit(Z, y)
+    assert list(clf.classes_) == ["EA", "EW", "RRab"]
+    assert clf.predict_proba(Z).shape == (len(y), 3)
+    assert len(clf.source_info_["classes"]) >= 7
+    # the shipped network reads the rows of today's FeatureFold defaults, which it records
+    path = Path(sklearn_lc.__file__).parent / "transfer" / "weights" / "crts-hybrid"
+    recorded = read_model_config(path)["metadata"]["feature_fold_params"]
+    assert recorded == {k: v for k, v in FeatureFold().get_params().items() if k != "n_jobs"}
+    shipped = load_model(path)
+    assert set(shipped.predict(Z)) <= set(shipped.classes_)
+
+
 def test_shipped_weights_load_offline_in_fresh_environment(tmp_path):
     # a copy of the package alone (no checkout, no ../shared/data), sockets disabled
     pkg = Path(sklearn_lc.__file__).resolve().parent
@@ -251,6 +269,7 @@ def test_shipped_weights_load_offline_in_fresh_environment(tmp_path):
         "from sklearn_lc.transfer import load_source_module\n"
         "m, info = load_source_module('crts'); assert info['input'] == 'sequence'\n"
         "m, info = load_source_module('crts-features'); assert info['input'] == 'features'\n"
+        "m, info = load_source_module('crts-hybrid'); assert len(info['classes']) == 14\n"
         "X, y = sklearn_lc.make_light_curves(2, random_state=0)\n"
         "E = sklearn_lc.EncoderEmbedding('crts').fit_transform(X)\n"
         "assert E.shape[0] == len(X) and np.isfinite(E).all()\n"
