@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS
 
 import sklearn_lc
 from sklearn_lc import (
@@ -39,8 +40,6 @@ from sklearn_lc import (
 )
 from sklearn_lc.utils import _parallel
 
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 ROOT = Path(__file__).resolve().parent.parent
 SEVEN = ["EW", "EA", "RRab", "RRc", "RRd", "RS_CVn", "LPV"]
 

@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -43,8 +44,6 @@ from sklearn_lc import FeatureExtractor, load_light_curves
 from sklearn_lc.datasets import get_data_home
 from sklearn_lc.transformers import FEATURE_NAMES
 
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 CACHE = Path(__file__).resolve().parent / ".cache" / "time_origin"
 
 MODES = ("upsilon", "brightest")

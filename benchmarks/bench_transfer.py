@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import sys
 import time
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _common import RESULTS
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedShuffleSplit
@@ -50,8 +50,6 @@ from sklearn_lc.transfer import MaskedPretrainer
 from sklearn_lc.transfer._encoder import encoder_config
 
 # run_suite.py points this elsewhere for its --quick smoke runs
-RESULTS = Path(os.environ.get("SKLEARN_LC_BENCH_RESULTS")
-               or Path(__file__).resolve().parent / "results")
 
 
 def load_target(min_stars: int = 10):

@@ -101,7 +101,7 @@ module__head_hidden, module__n_quantiles
         ``(n_columns,)`` seen in ``fit``.
     n_tabular_ : int
         Number of feature columns (``n_columns - prod(sequence_shape)``).
-    quantiles_ : ndarray of shape (n_tabular_, n_quantiles)
+    quantiles_ : ndarray of shape ``(n_tabular_, n_quantiles)``
         The feature quantiles learned in ``fit`` on the stars that train the
         network (not those held out for validation); also inside the network.
     class_weight_ : ndarray or None
