@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -534,7 +535,7 @@ def report(results: dict, out: Path, args) -> str:
     import matplotlib.pyplot as plt
 
     lines = [f"# {args.title}", "", *([args.note, ""] if args.note else []),
-             f"Command: `python benchmarks/run_suite.py {' '.join(args.argv)}`  ",
+             f"Command: `python benchmarks/run_suite.py {shlex.join(args.argv)}`  ",
              f"Folds: {args.folds} × StratifiedGroupKFold on the CRTS `group`, seed {args.seed}."
              + (" **Quick mode: tiny subsets, 2 epochs — not a result.**" if args.quick else ""),
              ""]
