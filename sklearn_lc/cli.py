@@ -881,7 +881,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--random-state", type=int, default=0, metavar="N", help="seed (default 0)")
     p.add_argument("--test-size", type=float, default=0.25, help="held-out fraction (0.25)")
     p.add_argument("--max-per-class", type=int, default=400, metavar="N",
-                   help="use at most N stars per class, for speed (default 400: about 80 s "
+                   help="use at most N stars per class, for speed (default 400: about 75 s "
                         "of CPU time; 0: all 8,388 stars of the 7 classes, about three times "
                         "longer)")
     p.add_argument("--n-estimators", type=int, default=300, metavar="N",

@@ -163,8 +163,8 @@ MODEL_RECIPES: dict[str, tuple[str, list[tuple[str, dict]]]] = {
     "hybrid": (
         "one network on the 21 FeatureExtractor features and the star's phase-folded light "
         "curve, from one period search (FeatureFold + HybridClassifier: feature branch and "
-        "circular-CNN branch fused before the head; 40 epochs on CPU); the suite's best "
-        "single model on CRTS",
+        "circular-CNN branch fused before the head; 40 epochs on CPU); CRTS macro-F1 0.889 "
+        "on 7 classes, 0.664 on 16 (the best single model there)",
         [("FeatureFold", {}), ("HybridClassifier", {})],
     ),
     "transfer-crts": (
