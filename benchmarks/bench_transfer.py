@@ -10,10 +10,8 @@ the test set, averaged over seeds, for:
 - ``transfer-frozen``: TransferClassifier("crts", freeze="encoder");
 - ``transfer-finetune``: TransferClassifier("crts", freeze="none", backbone_lr_factor=0.3);
 - ``rf-embedding``: random forest on EncoderEmbedding("crts");
-- ``rf-features``: random forest on the 16 FeatureExtractor features with UPSILoN's
-  period and phases (as the shipped ``crts-features`` network was trained);
-- ``rf-features-default``: the same forest on the 16 features with
-  FeatureExtractor's defaults (robust period, origin-free phases);
+- ``rf-features``: random forest on the 16 FeatureExtractor features (its defaults:
+  robust period, origin-free phases);
 - ``mlp-scratch`` / ``mlp-transfer``: FeatureMLPClassifier from scratch, and
   TransferClassifier("crts-features") (Kim et al. 2021);
 - ``hybrid-scratch`` / ``hybrid-transfer``: HybridClassifier on FeatureFold rows (21
@@ -102,11 +100,6 @@ def models(seed: int, epochs: int, enc: dict, have_features: bool, mlp_epochs: i
         out["mlp-scratch"] = ("features", lambda: FeatureMLPClassifier(lr=1e-3, **mlp))
         out["mlp-transfer"] = ("features", lambda: TransferClassifier(
             "crts-features", freeze="none", backbone_lr_factor=0.3, lr=1e-3, **mlp))
-    if hasattr(sklearn_lc, "FeatureFold"):
-        # the 16 features with FeatureExtractor's defaults (robust period, origin-free phases):
-        # the first 16 columns of the FeatureFold rows the hybrid networks read
-        out["rf-features-default"] = ("features_default", lambda: RandomForestClassifier(
-            300, class_weight="balanced", random_state=seed, n_jobs=1))
     if hasattr(sklearn_lc, "HybridClassifier"):
         from sklearn_lc import HybridClassifier
 
@@ -198,24 +191,21 @@ def main() -> None:
         if args.feature_cache is not None and args.feature_cache.is_file():
             F = np.load(args.feature_cache)
         else:
-            # as the shipped "crts-features" weights were trained (UPSILoN's period and phases)
-            F = sklearn_lc.FeatureExtractor(period_method="upsilon", phase_origin="upsilon",
-                                            n_jobs=2).fit_transform(X)
+            # FeatureExtractor's defaults, as the shipped "crts-features" weights were trained
+            F = sklearn_lc.FeatureExtractor(n_jobs=2).fit_transform(X)
             t_feat = time.perf_counter() - t0
             if args.feature_cache is not None:
                 np.save(args.feature_cache, F)
     FF = None
     if hasattr(sklearn_lc, "FeatureFold") and (
-            not args.only or any(m.startswith("hybrid-") or m == "rf-features-default"
-                                 for m in args.only)):
+            not args.only or any(m.startswith("hybrid-") for m in args.only)):
         if args.featurefold_cache is not None and args.featurefold_cache.is_file():
             FF = np.load(args.featurefold_cache)
         else:
             FF = sklearn_lc.FeatureFold(n_jobs=2).fit_transform(X)
             if args.featurefold_cache is not None:
                 np.save(args.featurefold_cache, FF)
-    inputs = {"windows": W, "embedding": E, "features": F, "featurefold": FF,
-              "features_default": None if FF is None else FF[:, :16]}
+    inputs = {"windows": W, "embedding": E, "features": F, "featurefold": FF}
     shipped = MaskedPretrainer.load("crts")
     enc = encoder_config(shipped.encoder_)
 

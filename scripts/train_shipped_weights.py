@@ -106,13 +106,12 @@ def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
 
     b = load_light_curves("crts_drake14")
     y = fine_labels("crts_drake14", b.target)
+    fe = FeatureExtractor(n_jobs=2)  # the defaults: robust period, origin-free phases
     t0 = time.perf_counter()
     if cache is not None and cache.is_file():
-        F = np.load(cache)
+        F = np.load(cache)[:, :16]  # the 16 features (a FeatureExtractor cache may hold more)
     else:
-        # the shipped weights were trained on UPSILoN's period, phases and fold
-        F = FeatureExtractor(period_method="upsilon", phase_origin="upsilon",
-                             n_jobs=2).fit_transform(b.light_curves)
+        F = fe.fit_transform(b.light_curves)
         if cache is not None:
             np.save(cache, F)
     t_feat = time.perf_counter() - t0
@@ -131,6 +130,8 @@ def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
         "data": "crts_drake14, all 9,213 stars, fine classes of class_map.json",
         "n_stars": len(y),
         "training_params": {k: v for k, v in params.items()},
+        "feature_extractor_params": {k: v for k, v in fe.get_params().items()
+                                     if k not in ("n_jobs", "verbose")},
         "feature_seconds": round(t_feat, 1),
         "train_seconds": round(dur, 1),
         "feature_names": names,

@@ -235,6 +235,14 @@ def test_shipped_feature_weights_by_name():
     clf = TransferClassifier("crts-features", freeze="encoder", **TRAIN).fit(Xt, yt)
     assert clf.module_.head.out.out_features == 2
     assert len(clf.source_info_["classes"]) >= 7
+    # trained on the features of today's FeatureExtractor defaults, which it records
+    from sklearn_lc import FeatureExtractor
+    from sklearn_lc.model_io import read_model_config
+
+    path = Path(sklearn_lc.__file__).parent / "transfer" / "weights" / "crts-features"
+    recorded = read_model_config(path)["metadata"]["feature_extractor_params"]
+    assert recorded == {k: v for k, v in FeatureExtractor().get_params().items()
+                        if k not in ("n_jobs", "verbose")}
 
 
 def test_shipped_hybrid_weights_by_name():

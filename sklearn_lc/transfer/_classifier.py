@@ -211,9 +211,8 @@ class TransferClassifier(BaseLCNet):
           ``head_hidden``;
         - ``"crts-features"``: the :class:`~sklearn_lc.FeatureMLPClassifier`
           shipped with the package, trained on CRTS labels (input: the 16
-          features of ``FeatureExtractor(period_method="upsilon",
-          phase_origin="upsilon")``, as it was trained), with its CRTS
-          feature scaling;
+          features of ``FeatureExtractor()`` with its defaults, recorded in
+          its ``model.json``), with its CRTS feature scaling;
         - ``"crts-hybrid"``: the :class:`~sklearn_lc.HybridClassifier`
           shipped with the package (feature branch and circular CNN on the
           folded curve), trained on the labels of every CRTS star (input:
