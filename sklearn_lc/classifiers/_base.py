@@ -401,14 +401,35 @@ class BaseLCNet(NeuralNetClassifier):
                           random_state=getattr(self, "seed_", None))
 
     def get_split_datasets(self, X: Any, y: Any = None, **fit_params: Any) -> tuple:
-        """Split into training and validation datasets (stratified, seeded)."""
+        """Split into training and validation datasets (stratified, seeded).
+
+        On a new ``fit``, the rows of the training part are then given to
+        :meth:`_learn_from_training_rows` (not those held out for validation).
+        """
         dataset = self.get_dataset(X, y)
         split = self._train_split()
         if not split:
-            return dataset, None
-        if y is None:
-            return split(dataset, **fit_params)
-        return split(dataset, y, **fit_params)
+            train, valid = dataset, None
+        elif y is None:
+            train, valid = split(dataset, **fit_params)
+        else:
+            train, valid = split(dataset, y, **fit_params)
+        learns = type(self)._learn_from_training_rows is not BaseLCNet._learn_from_training_rows
+        if self.__dict__.pop("_rows_pending_", False) and learns and not is_dataset(X):
+            rows = np.asarray(X)
+            idx = getattr(train, "indices", None)
+            self._learn_from_training_rows(rows if idx is None else rows[np.asarray(idx)])
+        return train, valid
+
+    def _learn_from_training_rows(self, X_train: np.ndarray) -> None:
+        """Learn statistics of the input on the stars that train the network (a hook).
+
+        Called once per new ``fit`` (not on a warm start), after the module is
+        built, with the training rows only: statistics learned on the
+        validation stars too would leak them into early stopping. Nothing by
+        default; FeatureMLPClassifier learns its feature scaling here and
+        HybridClassifier its feature quantiles.
+        """
 
     def initialize(self) -> BaseLCNet:
         """Initialize module, criterion, optimizer and callbacks (seeded)."""
@@ -605,6 +626,7 @@ class BaseLCNet(NeuralNetClassifier):
             self.seed_ = _int_seed(self.random_state)
             self._set_validation(y)
             self.class_weight_ = self._compute_class_weight(y)
+            self._rows_pending_ = True  # see get_split_datasets
         with _seeded(self.seed_):
             if not warm:
                 self.initialize()

@@ -6,7 +6,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from skorch.utils import is_dataset
 
 from ..nn._feature_mlp import FeatureMLP
 from ._base import BaseLCNet
@@ -97,24 +96,12 @@ restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose,
         if not (self.warm_start and self.initialized_):
             self.__dict__.pop("feature_mean_", None)
             self.__dict__.pop("feature_scale_", None)
-            self._scaling_pending_ = True
         return super().fit(X, y, **fit_params)
 
-    def get_split_datasets(self, X: Any, y: Any = None, **fit_params: Any) -> tuple:
-        """Split as every network does; on a new fit, learn the scaling on the training part.
-
-        The mean and standard deviation are computed on the stars that train
-        the network, not on those held out for validation (early stopping).
-        """
-        train, valid = super().get_split_datasets(X, y, **fit_params)
-        if self.__dict__.pop("_scaling_pending_", False) and not is_dataset(X):
-            Xa = np.asarray(X, dtype=np.float64)
-            idx = getattr(train, "indices", None)
-            if idx is not None:
-                Xa = Xa[np.asarray(idx)]
-            self._learn_scaling(Xa)
-            self.module_.set_scaling(self.feature_mean_, self.feature_scale_)
-        return train, valid
+    def _learn_from_training_rows(self, X_train: np.ndarray) -> None:
+        """Learn the feature scaling on the stars that train the network and install it."""
+        self._learn_scaling(np.asarray(X_train, dtype=np.float64))
+        self.module_.set_scaling(self.feature_mean_, self.feature_scale_)
 
     def _learn_scaling(self, Xa: np.ndarray) -> None:
         with np.errstate(all="ignore"), warnings.catch_warnings():

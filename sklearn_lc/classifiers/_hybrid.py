@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
-from skorch.utils import is_dataset
 
 from ..nn._hybrid import BACKBONES, HybridNet
 from ._base import BaseLCNet
@@ -214,22 +213,14 @@ module__head_hidden, module__n_quantiles
             n_columns = np.shape(X)[1] if np.ndim(X) == 2 else None
             if n_columns is not None:
                 self.n_tabular_ = self._n_tabular(int(n_columns))
-            self._quantiles_pending_ = True
         return super().fit(X, y, **fit_params)
 
-    def get_split_datasets(self, X: Any, y: Any = None, **fit_params: Any) -> tuple:
-        """Split as every network does; on a new fit, learn the quantiles on the training part."""
-        train, valid = super().get_split_datasets(X, y, **fit_params)
-        if self.__dict__.pop("_quantiles_pending_", False) and not is_dataset(X):
-            Xa = np.asarray(X)
-            idx = getattr(train, "indices", None)
-            if idx is not None:
-                Xa = Xa[np.asarray(idx)]
-            n_q = int(self._module_kwargs().get("n_quantiles", 64))
-            self.quantiles_ = _quantiles(Xa[:, :self.n_tabular_], n_q)
-            if self.module_.tabular is not None:
-                self.module_.tabular.normalizer.set_quantiles(self.quantiles_)
-        return train, valid
+    def _learn_from_training_rows(self, X_train: np.ndarray) -> None:
+        """Learn the feature quantiles on the stars that train the network and install them."""
+        n_q = int(self._module_kwargs().get("n_quantiles", 64))
+        self.quantiles_ = _quantiles(X_train[:, :self.n_tabular_], n_q)
+        if self.module_.tabular is not None:
+            self.module_.tabular.normalizer.set_quantiles(self.quantiles_)
 
     def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
         if isinstance(self.class_weight, str) and self.class_weight == "balanced_sqrt":
