@@ -117,10 +117,11 @@ def _check_periods(periods: np.ndarray, lcs: list, on_bad_period: str, source: s
         if not _bad_period(float(p)):
             continue
         if on_bad_period == "raise":
-            what = "no period was found" if source == "auto" else f"the period is {p!r}"
-            raise LightCurveError(i, f"cannot fold, {what} (a period must be finite "
-                             "and > 0; on_bad_period='baseline' folds such stars at their "
-                             "time baseline instead)")
+            what = ("no period was found (constant magnitudes or a zero baseline)"
+                    if source == "auto" else f"the period is {p!r}")
+            raise LightCurveError(i, f"cannot fold, {what}; a period must be finite and > 0 "
+                                  "(on_bad_period='baseline' folds such stars at their time "
+                                  "baseline instead)")
         periods[i] = np.nan  # fold at the baseline
     return periods
 
@@ -397,7 +398,7 @@ class PhaseFold(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         self._given_periods(len(check_light_curves(X)))
-        self.channels_ = BIN_CHANNELS if self.output == "binned" else ("time", "mag", "err")
+        self.channels_ = self.get_channel_names()
         return self
 
     def _given_periods(self, n: int) -> np.ndarray | None:
@@ -485,16 +486,7 @@ def _feature_fold_many(lcs: list, min_period: float, second_period: bool, multip
                        period_method: str, phase_origin: str) -> np.ndarray:
     feats = _features_many(lcs, min_period, (), second_period, period_method=period_method,
                            phase_origin=phase_origin)
-    periods = feats[:, _PERIOD_COLUMN].copy()
-    bad = ~(np.isfinite(periods) & (periods > 0))
-    if bad.any():
-        if on_bad_period == "raise":
-            i = int(np.flatnonzero(bad)[0])
-            raise LightCurveError(i, "cannot fold, no period was found "
-                             "(constant magnitudes or a zero baseline); "
-                             "on_bad_period='baseline' folds such stars at their time "
-                             "baseline instead")
-        periods[bad] = np.nan
+    periods = _check_periods(feats[:, _PERIOD_COLUMN], lcs, on_bad_period, "auto")
     binned = _binned_many(lcs, periods, multiple, align, n_bins, refine)
     feats = np.nan_to_num(feats, nan=0.0, posinf=_F32_MAX, neginf=-_F32_MAX)
     feats = np.clip(feats, -_F32_MAX, _F32_MAX).astype(np.float32)
