@@ -252,11 +252,6 @@ def map_chunks(
             bar.close()
 
 
-def _shifted(exc: LightCurveError, start: int) -> LightCurveError:
-    """Return the same error with its star counted from the start of ``items``."""
-    return exc.located(index=exc.index + start)
-
-
 def _located_call(func: Callable, chunk: Sequence[Any], start: int) -> Any:
     """``func(chunk)``; a :class:`LightCurveError` it raises names the star in all ``items``.
 
@@ -270,7 +265,7 @@ def _located_call(func: Callable, chunk: Sequence[Any], start: int) -> Any:
     except LightCurveError as exc:
         if start == 0:
             raise
-        raise _shifted(exc, start) from None
+        raise exc.located(index=exc.index + start) from None
 
 
 def _serial(func: Callable, items: Sequence[Any], start: int, chunk_size: int | None,
