@@ -46,6 +46,7 @@ import sklearn_lc
 from sklearn_lc import EncoderEmbedding, TransferClassifier, WindowPad, load_light_curves
 from sklearn_lc.transfer import MaskedPretrainer
 from sklearn_lc.transfer._encoder import encoder_config
+from sklearn_lc.transformers import FEATURE_NAMES
 
 # run_suite.py points this elsewhere for its --quick smoke runs
 
@@ -71,9 +72,8 @@ def draw(y_pool: np.ndarray, n: int | None, rng: np.random.RandomState) -> np.nd
     return np.sort(np.concatenate(out))
 
 
-def models(seed: int, epochs: int, enc: dict, have_features: bool, mlp_epochs: int,
-           early_stopping: bool):
-    from sklearn_lc import TransformerClassifier
+def models(seed: int, epochs: int, enc: dict, mlp_epochs: int, early_stopping: bool):
+    from sklearn_lc import FeatureMLPClassifier, HybridClassifier, TransformerClassifier
 
     # without early stopping no validation split: a few stars per class only add noise
     split = {} if early_stopping else {"validation_fraction": None}
@@ -91,24 +91,18 @@ def models(seed: int, epochs: int, enc: dict, have_features: bool, mlp_epochs: i
         "rf-embedding": ("embedding", lambda: RandomForestClassifier(
             300, class_weight="balanced", random_state=seed, n_jobs=1)),
     }
-    if have_features:
-        from sklearn_lc import FeatureMLPClassifier
-
-        mlp = dict(common, max_epochs=mlp_epochs)
-        out["rf-features"] = ("features", lambda: RandomForestClassifier(
-            300, class_weight="balanced", random_state=seed, n_jobs=1))
-        out["mlp-scratch"] = ("features", lambda: FeatureMLPClassifier(lr=1e-3, **mlp))
-        out["mlp-transfer"] = ("features", lambda: TransferClassifier(
-            "crts-features", freeze="none", backbone_lr_factor=0.3, lr=1e-3, **mlp))
-    if hasattr(sklearn_lc, "HybridClassifier"):
-        from sklearn_lc import HybridClassifier
-
-        # the suite's training (lr 2e-3, cosine schedule, augmentation of the bins) with
-        # this benchmark's epochs, batches of 32 and balanced class weights
-        hyb = dict(common, lr=2e-3, lr_schedule="cosine", early_stopping=False)
-        out["hybrid-scratch"] = ("featurefold", lambda: HybridClassifier(**hyb))
-        out["hybrid-transfer"] = ("featurefold", lambda: TransferClassifier(
-            "crts-hybrid", freeze="none", backbone_lr_factor=0.3, **hyb))
+    mlp = dict(common, max_epochs=mlp_epochs)
+    out["rf-features"] = ("features", lambda: RandomForestClassifier(
+        300, class_weight="balanced", random_state=seed, n_jobs=1))
+    out["mlp-scratch"] = ("features", lambda: FeatureMLPClassifier(lr=1e-3, **mlp))
+    out["mlp-transfer"] = ("features", lambda: TransferClassifier(
+        "crts-features", freeze="none", backbone_lr_factor=0.3, lr=1e-3, **mlp))
+    # the suite's training (lr 2e-3, cosine schedule, augmentation of the bins) with
+    # this benchmark's epochs, batches of 32 and balanced class weights
+    hyb = dict(common, lr=2e-3, lr_schedule="cosine", early_stopping=False)
+    out["hybrid-scratch"] = ("featurefold", lambda: HybridClassifier(**hyb))
+    out["hybrid-transfer"] = ("featurefold", lambda: TransferClassifier(
+        "crts-hybrid", freeze="none", backbone_lr_factor=0.3, **hyb))
     return out
 
 
@@ -156,10 +150,9 @@ def main() -> None:
     ap.add_argument("--early-stopping", action="store_true",
                     help="networks: early stopping on a stratified 10%% validation split "
                     "(default: no split, every epoch on all labelled stars)")
-    ap.add_argument("--feature-cache", type=Path, default=None,
-                    help=".npy file to read/write the ASAS features (outside the repo)")
     ap.add_argument("--featurefold-cache", type=Path, default=None,
-                    help=".npy file to read/write the ASAS FeatureFold rows (outside the repo)")
+                    help=".npy file to read/write the ASAS FeatureFold rows, whose first 16 "
+                    "columns are the features (outside the repo)")
     ap.add_argument("--tag", default="", help="suffix of the model names of this run")
     ap.add_argument("--drop", nargs="*", default=[],
                     help="with --merge: models of earlier runs to leave out")
@@ -181,30 +174,22 @@ def main() -> None:
     t0 = time.perf_counter()
     E = EncoderEmbedding("crts", window=args.window).fit_transform(X)
     t_emb = time.perf_counter() - t0
-    have_features = hasattr(sklearn_lc, "FeatureExtractor") and (
-        not args.only or any(m in args.only for m in ("rf-features", "mlp-scratch",
-                                                       "mlp-transfer")))
-    F = None
+    wanted = set(args.only) if args.only else None
+    F = FF = None
     t_feat = None
-    if have_features:
+    if wanted is None or wanted & {"rf-features", "mlp-scratch", "mlp-transfer",
+                                   "hybrid-scratch", "hybrid-transfer"}:
+        # one period search for both inputs: FeatureFold's rows start with the 16 features
+        # of FeatureExtractor's defaults (those the shipped "crts-features" was trained on)
         t0 = time.perf_counter()
-        if args.feature_cache is not None and args.feature_cache.is_file():
-            F = np.load(args.feature_cache)
-        else:
-            # FeatureExtractor's defaults, as the shipped "crts-features" weights were trained
-            F = sklearn_lc.FeatureExtractor(n_jobs=2).fit_transform(X)
-            t_feat = time.perf_counter() - t0
-            if args.feature_cache is not None:
-                np.save(args.feature_cache, F)
-    FF = None
-    if hasattr(sklearn_lc, "FeatureFold") and (
-            not args.only or any(m.startswith("hybrid-") for m in args.only)):
         if args.featurefold_cache is not None and args.featurefold_cache.is_file():
             FF = np.load(args.featurefold_cache)
         else:
             FF = sklearn_lc.FeatureFold(n_jobs=2).fit_transform(X)
+            t_feat = time.perf_counter() - t0
             if args.featurefold_cache is not None:
                 np.save(args.featurefold_cache, FF)
+        F = FF[:, :len(FEATURE_NAMES)]
     inputs = {"windows": W, "embedding": E, "features": F, "featurefold": FF}
     shipped = MaskedPretrainer.load("crts")
     enc = encoder_config(shipped.encoder_)
@@ -260,7 +245,7 @@ def main() -> None:
         rng = np.random.RandomState(1000 + seed)
         for n in sizes:
             tr = pool[draw(y[pool], n, rng)]
-            for name, (kind, make) in models(seed, args.epochs, enc, have_features,
+            for name, (kind, make) in models(seed, args.epochs, enc,
                                              args.mlp_epochs, args.early_stopping).items():
                 if args.only and name not in args.only or inputs[kind] is None:
                     continue
