@@ -28,7 +28,33 @@ __all__ = ["BinnedAugment", "SequenceAugment"]
 TIME, MAG, ERR, MASK, SCATTER = 0, 1, 2, 3, 4
 
 
-class SequenceAugment(nn.Module):
+class _Augment(nn.Module):
+    """What the augmentations share: their three strengths, and the identity in eval mode."""
+
+    def __init__(self, noise: float = 0.0, drop: float = 0.0, phase_shift: float = 0.0):
+        super().__init__()
+        self.noise = float(noise)
+        self.drop = float(drop)
+        self.phase_shift = float(phase_shift)
+
+    def active(self) -> bool:
+        """Whether any augmentation is configured."""
+        return self.noise > 0 or self.drop > 0 or self.phase_shift > 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the augmented input (a new tensor) in training mode, ``x`` otherwise."""
+        if not self.training or not self.active():
+            return x
+        return self._augment(x.clone())
+
+    def _augment(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:  # noqa: D102
+        return f"noise={self.noise}, drop={self.drop}, phase_shift={self.phase_shift}"
+
+
+class SequenceAugment(_Augment):
     """Augment WindowPad windows in training mode (identity in evaluation mode).
 
     Parameters
@@ -48,21 +74,8 @@ class SequenceAugment(nn.Module):
         mean (WindowPad's convention). 0: no shift; 0.5: any shift.
     """
 
-    def __init__(self, noise: float = 0.0, drop: float = 0.0, phase_shift: float = 0.0):
-        super().__init__()
-        self.noise = float(noise)
-        self.drop = float(drop)
-        self.phase_shift = float(phase_shift)
-
-    def active(self) -> bool:
-        """Whether any augmentation is configured."""
-        return self.noise > 0 or self.drop > 0 or self.phase_shift > 0
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Return augmented windows (a new tensor) in training mode, ``x`` otherwise."""
-        if not self.training or not self.active():
-            return x
-        x = x.clone()
+    def _augment(self, x: torch.Tensor) -> torch.Tensor:
+        """Augment a copy of the windows in place and return it."""
         real = x[..., MASK] > 0.5
         n, L = real.shape
         if self.noise > 0:
@@ -98,11 +111,8 @@ class SequenceAugment(nn.Module):
             x[..., MASK] = keep.to(x.dtype)
         return x
 
-    def extra_repr(self) -> str:  # noqa: D102
-        return f"noise={self.noise}, drop={self.drop}, phase_shift={self.phase_shift}"
 
-
-class BinnedAugment(nn.Module):
+class BinnedAugment(_Augment):
     """Augment phase-binned folds ``(n, n_bins, C)`` in training mode.
 
     Channels follow :data:`~sklearn_lc.transformers.BIN_CHANNELS` (phase,
@@ -123,21 +133,8 @@ class BinnedAugment(nn.Module):
         channel (the bin centres) is left in place.
     """
 
-    def __init__(self, noise: float = 0.0, drop: float = 0.0, phase_shift: float = 0.0):
-        super().__init__()
-        self.noise = float(noise)
-        self.drop = float(drop)
-        self.phase_shift = float(phase_shift)
-
-    def active(self) -> bool:
-        """Whether any augmentation is configured."""
-        return self.noise > 0 or self.drop > 0 or self.phase_shift > 0
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Return augmented folds (a new tensor) in training mode, ``x`` otherwise."""
-        if not self.training or not self.active():
-            return x
-        x = x.clone()
+    def _augment(self, x: torch.Tensor) -> torch.Tensor:
+        """Augment a copy of the folds in place and return it."""
         n, L, C = x.shape
         if self.noise > 0:
             x[..., MAG] = x[..., MAG] + self.noise * x[..., ERR] * torch.randn(
@@ -160,6 +157,3 @@ class BinnedAugment(nn.Module):
                 x = torch.gather(x, 1, idx.unsqueeze(-1).expand(n, L, C))
                 x[..., TIME] = phase
         return x
-
-    def extra_repr(self) -> str:  # noqa: D102
-        return f"noise={self.noise}, drop={self.drop}, phase_shift={self.phase_shift}"
