@@ -708,6 +708,11 @@ class BaseLCNet(NeuralNetClassifier):
             return
         self.valid_fraction_ = need
 
+    def _balanced_weights(self, y: np.ndarray) -> np.ndarray:
+        """scikit-learn's "balanced" weights of ``classes_``: n / (n_classes * count), float64."""
+        counts = np.array([(y == c).sum() for c in self.classes_], dtype=np.float64)
+        return y.shape[0] / (len(self.classes_) * np.maximum(counts, 1.0))
+
     def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
         cw = self.class_weight
         if cw is None:
@@ -716,8 +721,7 @@ class BaseLCNet(NeuralNetClassifier):
         if isinstance(cw, str):
             if cw != "balanced":
                 raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
-            counts = np.array([(y == c).sum() for c in classes], dtype=np.float64)
-            w = y.shape[0] / (len(classes) * np.maximum(counts, 1.0))
+            w = self._balanced_weights(y)
         elif isinstance(cw, dict):
             name = type(self).__name__
             keys = {str(c) for c in classes} | set(classes.tolist())

@@ -224,10 +224,7 @@ module__head_hidden, module__n_quantiles
 
     def _compute_class_weight(self, y: np.ndarray) -> np.ndarray | None:
         if isinstance(self.class_weight, str) and self.class_weight == "balanced_sqrt":
-            classes = self.classes_
-            counts = np.array([(y == c).sum() for c in classes], dtype=np.float64)
-            w = np.sqrt(y.shape[0] / (len(classes) * np.maximum(counts, 1.0)))
-            return w.astype(np.float32)
+            return np.sqrt(self._balanced_weights(y)).astype(np.float32)
         return super()._compute_class_weight(y)
 
     def initialize_module(self) -> HybridClassifier:
