@@ -24,6 +24,7 @@ Sizes and epochs are written into the ``model.json`` of each weights directory
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import time
@@ -36,6 +37,7 @@ from sklearn_lc import load_light_curves
 from sklearn_lc.model_io import read_model_config
 from sklearn_lc.transfer import MaskedPretrainer
 from sklearn_lc.transfer._weights import SHIPPED_DIR
+from sklearn_lc.transformers import FEATURE_NAMES
 
 ENCODER = dict(d_model=48, n_heads=4, n_blocks=2, window=200, max_epochs=8, lr=2e-3,
                batch_size=64, valid_fraction=0.1, random_state=0)
@@ -52,6 +54,27 @@ def fine_labels(name: str, labels) -> np.ndarray:
     """Map survey labels to the fine classes of class_map.json."""
     cmap = json.loads((_data_dir() / "class_map.json").read_text())[name]
     return np.asarray([cmap[str(lab)][0] for lab in labels])
+
+
+@functools.cache
+def crts_rows(cache: Path | None) -> tuple:
+    """FeatureFold rows of every CRTS star, their fine labels and the seconds they took.
+
+    One period search for both supervised parts: the first 16 columns are the
+    features of ``FeatureExtractor()`` with its defaults (``crts-features``),
+    the whole row is the hybrid network's input (``crts-hybrid``).
+    """
+    from sklearn_lc import FeatureFold
+
+    b = load_light_curves("crts_drake14")
+    t0 = time.perf_counter()
+    if cache is not None and cache.is_file():
+        Z = np.load(cache)
+    else:
+        Z = FeatureFold(n_jobs=2).fit_transform(b.light_curves)
+        if cache is not None:
+            np.save(cache, Z)
+    return Z, fine_labels("crts_drake14", b.target), time.perf_counter() - t0
 
 
 def train_encoder(epochs: int | None, out: Path, resume: bool = False,
@@ -104,25 +127,16 @@ def train_features(epochs: int | None, out: Path, cache: Path | None) -> None:
     from sklearn_lc import FeatureExtractor, FeatureMLPClassifier
     from sklearn_lc.transfer import save_weights
 
-    b = load_light_curves("crts_drake14")
-    y = fine_labels("crts_drake14", b.target)
-    fe = FeatureExtractor(n_jobs=2)  # the defaults: robust period, origin-free phases
-    t0 = time.perf_counter()
-    if cache is not None and cache.is_file():
-        F = np.load(cache)[:, :16]  # the 16 features (a FeatureExtractor cache may hold more)
-    else:
-        F = fe.fit_transform(b.light_curves)
-        if cache is not None:
-            np.save(cache, F)
-    t_feat = time.perf_counter() - t0
+    fe = FeatureExtractor()  # the defaults: robust period, origin-free phases
+    Z, y, t_feat = crts_rows(cache)
+    F = Z[:, :len(FEATURE_NAMES)]  # FeatureFold's rows start with fe's 16 features
     params = dict(FEATURE_MLP)
     if epochs:
         params["max_epochs"] = epochs
     t0 = time.perf_counter()
     clf = FeatureMLPClassifier(**params).fit(F, y)
     dur = time.perf_counter() - t0
-    names = list(FeatureExtractor().get_feature_names_out()) if hasattr(
-        FeatureExtractor(), "get_feature_names_out") else None
+    names = list(FEATURE_NAMES)
     hist = [{"epoch": h["epoch"], "train_loss": h.get("train_loss"),
              "valid_loss": h.get("valid_loss"), "valid_acc": h.get("valid_acc")}
             for h in clf.history_]
@@ -147,17 +161,8 @@ def train_hybrid(epochs: int | None, out: Path, cache: Path | None) -> None:
     from sklearn_lc import FeatureFold, HybridClassifier
     from sklearn_lc.transfer import save_weights
 
-    b = load_light_curves("crts_drake14")
-    y = fine_labels("crts_drake14", b.target)
-    ff = FeatureFold()
-    t0 = time.perf_counter()
-    if cache is not None and cache.is_file():
-        Z = np.load(cache)
-    else:
-        Z = ff.fit_transform(b.light_curves)
-        if cache is not None:
-            np.save(cache, Z)
-    t_feat = time.perf_counter() - t0
+    ff = FeatureFold()  # its defaults, the rows of crts_rows
+    Z, y, t_feat = crts_rows(cache)
     params = dict(HYBRID)
     if epochs:
         params["max_epochs"] = epochs
@@ -190,16 +195,15 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=None, help="override the learning rate")
     ap.add_argument("--resume", action="store_true",
                     help="go on training the encoder saved in --out for --epochs more epochs")
-    ap.add_argument("--feature-cache", type=Path, default=None,
-                    help=".npy file to read/write the CRTS features (outside the repo)")
     ap.add_argument("--featurefold-cache", type=Path, default=None,
-                    help=".npy file to read/write the CRTS FeatureFold rows (outside the repo)")
+                    help=".npy file to read/write the CRTS FeatureFold rows, the input of the "
+                    "features and hybrid parts (outside the repo)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.part in ("encoder", "all"):
         train_encoder(args.epochs, args.out, args.resume, args.lr)
     if args.part in ("features", "all"):
-        train_features(args.epochs, args.out, args.feature_cache)
+        train_features(args.epochs, args.out, args.featurefold_cache)
     if args.part in ("hybrid", "all"):
         train_hybrid(args.epochs, args.out, args.featurefold_cache)
 
