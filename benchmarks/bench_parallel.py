@@ -338,9 +338,8 @@ def bench_transformers(args) -> dict:
     print(f"load {load_start}", flush=True)
     runs = [("WindowPad", WindowPad(), X, rep),
             ("DmDtImage", DmDtImage(), X, rep),
-            ("FreedmanDiaconisHist", FreedmanDiaconisHist(random_state=0).fit(X[:2000]), X, rep)]
-    if hasattr(sklearn_lc, "PhaseFold"):
-        runs.append(("PhaseFold", sklearn_lc.PhaseFold().fit(X[:200]), X, rep))
+            ("FreedmanDiaconisHist", FreedmanDiaconisHist(random_state=0).fit(X[:2000]), X, rep),
+            ("PhaseFold", sklearn_lc.PhaseFold().fit(X[:200]), X, rep)]
     runs += [(f"FeatureExtractor ({min(400, n_fe)} stars)", FeatureExtractor(), X_fe[:400],
               rep),
              (f"FeatureExtractor ({n_fe} stars)", FeatureExtractor(), X_fe, 1 if args.quick

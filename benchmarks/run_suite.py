@@ -247,18 +247,17 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
         "transformer-lstm": lambda: (sklearn_lc.TransformerClassifier(
             head="lstm", **transformer), "windows"),
     }
-    if hasattr(sklearn_lc, "HybridClassifier"):
-        # the fold alone (no feature columns): CNN, CNN-LSTM and transformer branches
-        for backbone in ("cnn", "cnn-lstm", "transformer"):
-            P[f"{backbone}-folded"] = (lambda b=backbone: (sklearn_lc.HybridClassifier(
-                backbone=b, **folded), "foldbins"))
-        # features and fold: FeatureFold rows [21 features | 64 bins x 5 channels]
-        P["hybrid"] = lambda: (sklearn_lc.HybridClassifier(backbone="cnn", **folded),
-                               "featurefold")
-        P["hybrid-cnn-lstm"] = lambda: (sklearn_lc.HybridClassifier(
-            backbone="cnn-lstm", **folded), "featurefold")
-        P["hybrid-transformer"] = lambda: (sklearn_lc.HybridClassifier(
-            backbone="transformer", **folded), "featurefold")
+    # the fold alone (no feature columns): CNN, CNN-LSTM and transformer branches
+    for backbone in ("cnn", "cnn-lstm", "transformer"):
+        P[f"{backbone}-folded"] = (lambda b=backbone: (sklearn_lc.HybridClassifier(
+            backbone=b, **folded), "foldbins"))
+    # features and fold: FeatureFold rows [21 features | 64 bins x 5 channels]
+    P["hybrid"] = lambda: (sklearn_lc.HybridClassifier(backbone="cnn", **folded),
+                           "featurefold")
+    P["hybrid-cnn-lstm"] = lambda: (sklearn_lc.HybridClassifier(
+        backbone="cnn-lstm", **folded), "featurefold")
+    P["hybrid-transformer"] = lambda: (sklearn_lc.HybridClassifier(
+        backbone="transformer", **folded), "featurefold")
     # the point-by-point sequence models on folded curves: PhaseFold at the features'
     # period, then WindowPad(200, "subsample"); the transformer with the periodic encoding
     P["cnn-lstm-folded-windows"] = lambda: (sklearn_lc.CNNLSTMClassifier(
@@ -268,9 +267,8 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
     P["transformer-folded-windows"] = lambda: (sklearn_lc.TransformerClassifier(
         head="mlp", module__time_encoding="periodic", module__augment_noise=1.0,
         module__augment_drop=0.1, module__augment_phase_shift=0.05, **transformer), "folded")
-    if hasattr(sklearn_lc, "FreedmanDiaconisHist"):
-        P["cnn-fdhist"] = lambda: (make_pipeline(sklearn_lc.FreedmanDiaconisHist(
-            n_jobs=n_jobs), cnn()), "raw")
+    P["cnn-fdhist"] = lambda: (make_pipeline(sklearn_lc.FreedmanDiaconisHist(
+        n_jobs=n_jobs), cnn()), "raw")
 
     def stacking():
         members = [
