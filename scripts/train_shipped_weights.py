@@ -10,10 +10,17 @@
   CNN on the folded curve) trained on the ``FeatureFold`` rows of every CRTS
   star, labels mapped to the fine classes of ``class_map.json``; the source of
   ``TransferClassifier("crts-hybrid")``.
+- ``folded``: a transformer encoder with the periodic phase encoding pretrained
+  with ``MaskedPretrainer(time_encoding="periodic", mag_scale=10)`` on the folded
+  light curves of every star of the three surveys (CRTS, ASAS, SDSS Stripe 82
+  g band; labels unused), each folded at its robust period
+  (``sklearn_lc.periodogram.find_periods``, the search of ``FeatureFold``) with
+  phase 0 at the faintest point of a harmonic fit, as ``FeatureFold`` folds.
 
 Usage::
 
-    OMP_NUM_THREADS=1 python scripts/train_shipped_weights.py [--part encoder|features|hybrid|all]
+    OMP_NUM_THREADS=1 python scripts/train_shipped_weights.py \
+        [--part encoder|features|hybrid|folded|all]
     # go on pretraining the saved encoder for 12 more epochs (warm start)
     OMP_NUM_THREADS=1 python scripts/train_shipped_weights.py --part encoder --epochs 12 --resume
 
@@ -44,6 +51,14 @@ ENCODER = dict(d_model=48, n_heads=4, n_blocks=2, window=200, max_epochs=8, lr=2
 FEATURE_MLP = dict(max_epochs=150, lr=1e-3, batch_size=256, class_weight="balanced",
                    patience=20, random_state=0)
 HYBRID = dict(random_state=0)  # HybridClassifier's defaults (the suite's training)
+# d_model, heads, blocks and harmonics of HybridClassifier's transformer branch; 64 points
+# spread over the cycle (evenly for validation); magnitudes x 10 (MaskedPretrainer.mag_scale)
+FOLDED = dict(d_model=64, n_heads=4, n_blocks=2, n_harmonics=8, time_encoding="periodic",
+              mag_scale=10.0, window=64, max_epochs=30, lr=1e-3, batch_size=64,
+              valid_fraction=0.1, random_state=0)
+FOLDED_SURVEYS = ("crts_drake14", "asas_richards12", "sdss_s82_rrlyrae")
+#: how the folded encoder's curves are folded (FeatureFold's fold)
+FOLD = dict(multiple=1.0, align="faintest", on_bad_period="baseline")
 
 
 def _data_dir() -> Path:
@@ -186,10 +201,71 @@ def train_hybrid(epochs: int | None, out: Path, cache: Path | None) -> None:
     print(f"hybrid: {len(clf.classes_)} classes, {dur:.0f} s training, {t_feat:.0f} s rows")
 
 
+def survey_periods(name: str, lcs: list, cache: Path | None) -> np.ndarray:
+    """Robust periods of one survey's stars (``find_periods``), kept in ``cache`` if given."""
+    from sklearn_lc.periodogram import find_periods
+
+    path = None if cache is None else cache / f"{name}-periods-robust.npy"
+    if path is not None and path.is_file():
+        return np.load(path)
+    periods = find_periods(lcs, method="robust", n_jobs=2)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, periods)
+    return periods
+
+
+def folded_curves(cache: Path | None) -> tuple[list, dict, float]:
+    """Every star of the three surveys folded at its period; stars per survey; seconds."""
+    from sklearn_lc import PhaseFold
+
+    t0 = time.perf_counter()
+    curves: list = []
+    counts = {}
+    for name in FOLDED_SURVEYS:
+        lcs = load_light_curves(name).light_curves
+        periods = survey_periods(name, lcs, cache)
+        curves.extend(PhaseFold(period=periods, **FOLD).fit_transform(lcs))
+        counts[name] = len(lcs)
+    return curves, counts, time.perf_counter() - t0
+
+
+def train_folded(epochs: int | None, out: Path, cache: Path | None) -> None:
+    """Pretrain the periodic encoder on the folded curves of every star and save it."""
+    curves, counts, t_fold = folded_curves(cache)
+    params = dict(FOLDED)
+    if epochs:
+        params["max_epochs"] = epochs
+    torch.set_num_threads(1)
+    pre = MaskedPretrainer(**params, verbose=1)
+    t0 = time.perf_counter()
+    pre.fit(curves)
+    dur = time.perf_counter() - t0
+    n_params = sum(p.numel() for p in pre.encoder_.parameters())
+    pre.save(out / "folded", metadata={
+        "data": "every star of crts_drake14, asas_richards12 and sdss_s82_rrlyrae (g band), "
+                "labels unused, folded at the robust period; 10% held out",
+        "n_stars": counts,
+        "fold": {"period": "sklearn_lc.periodogram.find_periods(method='robust')", **FOLD},
+        "windows": "WindowPad(window=64, strategy='subsample') of the folded curves "
+                   "(random subsets of 64 points in training)",
+        "training_params": params,
+        "fold_seconds": round(t_fold, 1),
+        "train_seconds": round(dur, 1),
+        "best_epoch": int(pre.best_epoch_),
+        "history": pre.history_,
+        "n_encoder_parameters": int(n_params),
+        "machine": f"{platform.machine()} CPU, torch {torch.__version__}, 1 thread",
+        "script": "scripts/train_shipped_weights.py --part folded",
+    })
+    print(f"folded encoder: {n_params} parameters, {dur:.0f} s, best epoch {pre.best_epoch_}")
+
+
 def main() -> None:
     """Parse arguments and train the requested parts."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=["encoder", "features", "hybrid", "all"], default="all")
+    ap.add_argument("--part", choices=["encoder", "features", "hybrid", "folded", "all"],
+                    default="all")
     ap.add_argument("--epochs", type=int, default=None, help="override max_epochs")
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR)
     ap.add_argument("--lr", type=float, default=None, help="override the learning rate")
@@ -198,6 +274,9 @@ def main() -> None:
     ap.add_argument("--featurefold-cache", type=Path, default=None,
                     help=".npy file to read/write the CRTS FeatureFold rows, the input of the "
                     "features and hybrid parts (outside the repo)")
+    ap.add_argument("--period-cache", type=Path, default=None,
+                    help="folder to read/write each survey's robust periods, the fold of the "
+                    "folded part (outside the repo)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.part in ("encoder", "all"):
@@ -206,6 +285,8 @@ def main() -> None:
         train_features(args.epochs, args.out, args.featurefold_cache)
     if args.part in ("hybrid", "all"):
         train_hybrid(args.epochs, args.out, args.featurefold_cache)
+    if args.part in ("folded", "all"):
+        train_folded(args.epochs, args.out, args.period_cache)
 
 
 if __name__ == "__main__":

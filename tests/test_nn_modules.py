@@ -238,3 +238,31 @@ def test_attention_dropout_reaches_every_block_and_the_saved_config():
         torch.manual_seed(1)
         b = enc(x)
         assert (not torch.allclose(a, b)) is differ
+
+
+def test_mag_scale_multiplies_the_magnitudes_and_is_rebuilt_from_the_config():
+    from sklearn_lc.nn import AstromerEncoder
+    from sklearn_lc.transfer._encoder import build_encoder, encoder_config
+
+    torch.manual_seed(0)
+    x = torch.zeros(3, 20, 4)
+    x[..., 0] = torch.rand(3, 20).sort(dim=1).values
+    x[..., 1] = 0.1 * torch.randn(3, 20)
+    x[..., 3] = 1.0
+    scaled = AstromerEncoder(16, 2, 1, time_encoding="periodic", mag_scale=10.0).eval()
+    plain = AstromerEncoder(16, 2, 1, time_encoding="periodic").eval()
+    plain.load_state_dict(scaled.state_dict())  # no new tensor: same weights load
+    x10 = x.clone()
+    x10[..., 1] *= 10
+    torch.testing.assert_close(scaled(x), plain(x10))
+    assert not torch.allclose(scaled(x), plain(x))
+    cfg = encoder_config(scaled)
+    assert cfg["time_encoding"] == "periodic" and cfg["mag_scale"] == 10.0
+    again = build_encoder(**cfg).eval()
+    again.load_state_dict(scaled.state_dict())
+    torch.testing.assert_close(again(x), scaled(x))
+    # a time encoder's config keeps the keys it always had
+    assert "mag_scale" not in encoder_config(AstromerEncoder(16, 2, 1))
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="mag_scale"):
+            AstromerEncoder(16, 2, 1, mag_scale=bad)

@@ -211,3 +211,86 @@ def test_diverging_pretraining_stops_with_a_value_error():
     X, _ = make_light_curves(4, n_points=(40, 80), random_state=1)
     with pytest.raises(ValueError, match="training diverged.*lr="):
         MaskedPretrainer(**TINY, max_epochs=5, lr=1e20, random_state=0).fit(X)
+
+
+# ------------------------------------------------------------------ folded curves (periodic)
+PERIODIC = dict(TINY, window=32, time_encoding="periodic", mag_scale=10.0)
+
+
+def _folded(n=8, seed=0):
+    from sklearn_lc import PhaseFold
+
+    X, y = make_light_curves(n, n_points=(40, 80), random_state=seed)
+    return PhaseFold().fit_transform(X), X, y
+
+
+def test_periodic_pretraining_on_folded_curves_roundtrips(tmp_path):
+    F, X, _ = _folded()
+    pre = MaskedPretrainer(**PERIODIC, max_epochs=2, random_state=0).fit(F)
+    assert pre.encoder_.time_encoding == "periodic" and pre.encoder_.mag_scale == 10.0
+    E = pre.transform(F)
+    assert E.shape == (len(F), 16) and np.isfinite(E).all()
+    pre.save(tmp_path / "enc")
+    loaded = MaskedPretrainer.load(tmp_path / "enc")
+    assert loaded.encoder_.time_encoding == "periodic" and loaded.encoder_.mag_scale == 10.0
+    assert loaded.encoder_.pe.n_harmonics == 8
+    np.testing.assert_allclose(loaded.transform(F), E, atol=1e-6)
+    np.testing.assert_allclose(EncoderEmbedding(loaded, window=32, strategy="subsample")
+                               .fit_transform(F), E, atol=1e-6)
+
+
+def test_periodic_encoder_refuses_unfolded_curves_naming_the_star():
+    F, X, _ = _folded()
+    with pytest.raises(ValueError, match=r"light curve 0\b.*not phases.*PhaseFold"):
+        MaskedPretrainer(**PERIODIC, max_epochs=1, random_state=0).fit(X)
+    bad = list(F)
+    bad[3] = X[3]
+    pre = MaskedPretrainer(**PERIODIC, max_epochs=1, random_state=0).fit(F)
+    with pytest.raises(ValueError, match=r"light curve 3\b.*PhaseFold"):
+        pre.transform(bad)
+    with pytest.raises(ValueError, match=r"light curve 3\b.*PhaseFold"):
+        EncoderEmbedding(pre, window=32).fit(F).transform(bad)
+    # a time encoder reads both: nothing is checked there
+    assert MaskedPretrainer(**TINY, max_epochs=1, random_state=0).fit(X).transform(F).shape[0]
+
+
+def test_periodic_windows_spread_over_the_cycle():
+    from sklearn_lc.transfer._pretrainer import _windows
+
+    rng = np.random.RandomState(0)
+    t = np.sort(rng.rand(300))
+    lc = (t, np.sin(2 * np.pi * t), np.full(300, 0.01))
+    a = _windows([lc], 64, np.random.RandomState(1), periodic=True)[0]
+    b = _windows([lc], 64, np.random.RandomState(2), periodic=True)[0]
+    fixed = _windows([lc], 64, None, periodic=True)[0]
+    for w in (a, b, fixed):
+        assert w[:, 3].sum() == 64 and np.all(np.diff(w[:, 0]) > 0)  # in phase order
+        assert np.ptp(w[:, 0]) > 0.9  # the whole cycle, not an arc of it
+    assert not np.array_equal(a, b)  # a new subset each draw
+    np.testing.assert_array_equal(fixed, _windows([lc], 64, None, periodic=True)[0])
+    crop = _windows([lc], 64, np.random.RandomState(1))[0]  # unfolded: consecutive points
+    assert np.ptp(crop[:, 0]) < 0.5
+
+
+def test_warm_start_with_another_time_encoding_is_an_error():
+    F, _, _ = _folded(6)
+    pre = MaskedPretrainer(**PERIODIC, max_epochs=1, random_state=0).fit(F)
+    with pytest.raises(ValueError, match="mag_scale=1.0 does not match"):
+        pre.set_params(warm_start=True, mag_scale=1.0).fit(F)
+    with pytest.raises(ValueError, match="time_encoding=time does not match"):
+        pre.set_params(mag_scale=10.0, time_encoding="time").fit(F)
+
+
+def test_transfer_from_a_folded_encoder_keeps_its_encoding(tmp_path):
+    from sklearn_lc import PhaseFold, TransferClassifier, WindowPad
+    from sklearn_lc.model_io import load_model, save_model
+
+    F, X, y = _folded(8)
+    pre = MaskedPretrainer(**PERIODIC, max_epochs=1, random_state=0).fit(F)
+    clf = make_pipeline(PhaseFold(), WindowPad(32, strategy="subsample"),
+                        TransferClassifier(pre, max_epochs=2, random_state=0)).fit(X, y)
+    enc = clf[-1].module_.encoder
+    assert enc.time_encoding == "periodic" and enc.mag_scale == 10.0
+    save_model(clf, tmp_path / "m")
+    np.testing.assert_allclose(load_model(tmp_path / "m").predict_proba(X),
+                               clf.predict_proba(X), atol=1e-6)

@@ -263,6 +263,33 @@ def test_shipped_hybrid_weights_by_name():
     assert set(shipped.predict(Z)) <= set(shipped.classes_)
 
 
+def test_shipped_folded_encoder_by_name():
+    from sklearn_lc import EncoderEmbedding, PhaseFold
+    from sklearn_lc.model_io import read_model_config
+    from sklearn_lc.transfer import shipped_weights
+
+    assert "folded" in shipped_weights()
+    pre = MaskedPretrainer.load("folded")
+    enc = pre.encoder_
+    assert enc.time_encoding == "periodic" and enc.mag_scale == 10.0 and pre.window == 64
+    meta = read_model_config(Path(sklearn_lc.__file__).parent / "transfer" / "weights"
+                             / "folded")["metadata"]
+    # pretrained on every star of the three surveys
+    assert set(meta["n_stars"]) == {"crts_drake14", "asas_richards12", "sdss_s82_rrlyrae"}
+    assert sum(meta["n_stars"].values()) > 10_000
+    assert 1 <= pre.best_epoch_ <= len(pre.history_)
+    X, y = make_light_curves(3, classes=["RRab", "EW", "EA"], random_state=0)
+    F = PhaseFold().fit_transform(X)
+    E = EncoderEmbedding("folded", window=64, strategy="subsample").fit_transform(F)
+    assert E.shape == (len(X), enc.d_model) and np.isfinite(E).all()
+    with pytest.raises(ValueError, match="PhaseFold"):
+        EncoderEmbedding("folded").fit_transform(X)  # unfolded curves are refused
+    clf = make_pipeline(PhaseFold(), WindowPad(64, strategy="subsample"),
+                        TransferClassifier("folded", **TRAIN)).fit(X, y)
+    assert clf[-1].module_.encoder.time_encoding == "periodic"
+    assert clf.predict_proba(X).shape == (len(X), 3)
+
+
 def test_shipped_weights_load_offline_in_fresh_environment(tmp_path):
     # a copy of the package alone (no checkout, no ../shared/data), sockets disabled
     pkg = Path(sklearn_lc.__file__).resolve().parent
@@ -278,6 +305,7 @@ def test_shipped_weights_load_offline_in_fresh_environment(tmp_path):
         "m, info = load_source_module('crts'); assert info['input'] == 'sequence'\n"
         "m, info = load_source_module('crts-features'); assert info['input'] == 'features'\n"
         "m, info = load_source_module('crts-hybrid'); assert len(info['classes']) == 14\n"
+        "m, info = load_source_module('folded'); assert m.encoder.time_encoding == 'periodic'\n"
         "X, y = sklearn_lc.make_light_curves(2, random_state=0)\n"
         "E = sklearn_lc.EncoderEmbedding('crts').fit_transform(X)\n"
         "assert E.shape[0] == len(X) and np.isfinite(E).all()\n"

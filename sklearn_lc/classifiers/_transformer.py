@@ -47,8 +47,16 @@ class TransformerClassifier(BaseLCNet):
         given, ``module__head`` wins.
     module__head_hidden : tuple of int, default=(128,)
         Dense widths of the MLP head (first entry: LSTM width of the LSTM head).
+    module__time_encoding : {"time", "periodic"}, default="time"
+        ``"periodic"`` encodes phases instead of times, for curves folded by
+        :class:`~sklearn_lc.PhaseFold` (then ``WindowPad(strategy="subsample")``,
+        points spread over the cycle).
+    module__mag_scale : float, default=1.0
+        Factor on the magnitudes before their projection; 10 for folded
+        curves (see :class:`~sklearn_lc.nn.AstromerEncoder`).
     module__dim_feedforward, module__dropout, module__attention_dropout, module__base, \
-module__head_layers, module__head_dropout
+module__n_harmonics, module__head_layers, module__head_dropout, module__augment_noise, \
+module__augment_drop, module__augment_phase_shift
         See :class:`~sklearn_lc.nn.TransformerNet`.
     lr, max_epochs, batch_size, validation_fraction, early_stopping, patience, \
 restore_best, monitor, lr_schedule, class_weight, random_state, device, verbose, **kwargs

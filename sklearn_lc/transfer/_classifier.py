@@ -103,7 +103,7 @@ def load_source_module(source: Any, head_hidden: Any = (128,)) -> tuple[nn.Modul
     Parameters
     ----------
     source : str, path-like or estimator
-        Shipped weights name (``"crts"``, ``"crts-features"``,
+        Shipped weights name (``"crts"``, ``"folded"``, ``"crts-features"``,
         ``"crts-hybrid"``), a weights directory
         (:func:`~sklearn_lc.transfer.save_weights`,
         :func:`~sklearn_lc.model_io.save_model`), a fitted
@@ -209,6 +209,12 @@ class TransferClassifier(BaseLCNet):
           pretrained with :class:`~sklearn_lc.MaskedPretrainer` on CRTS (input:
           :class:`~sklearn_lc.WindowPad` windows); it gets a new MLP head of
           ``head_hidden``;
+        - ``"folded"``: the transformer encoder with the periodic phase
+          encoding shipped with the package, pretrained with
+          :class:`~sklearn_lc.MaskedPretrainer` on the folded light curves of
+          every CRTS, ASAS and SDSS Stripe 82 star (input:
+          :class:`~sklearn_lc.PhaseFold` curves, then
+          ``WindowPad(window=64, strategy="subsample")``); a new MLP head;
         - ``"crts-features"``: the :class:`~sklearn_lc.FeatureMLPClassifier`
           shipped with the package, trained on CRTS labels (input: the 16
           features of ``FeatureExtractor()`` with its defaults, recorded in

@@ -39,6 +39,9 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         Observations per window.
     strategy : {"first", "last", "subsample"}, default="first"
         How a longer curve is cut (see :class:`~sklearn_lc.WindowPad`).
+        An encoder with the periodic encoding (e.g. ``"folded"``) reads
+        curves folded by :class:`~sklearn_lc.PhaseFold` (other times are
+        refused); give it ``"subsample"``, the windows it was trained on.
     batch_size : int, default=256
         Windows per forward pass.
     device : str, default="cpu"
@@ -126,8 +129,10 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         from ._encoder import embed_light_curves
 
         check_is_fitted(self, "encoder_")
+        periodic = getattr(self.encoder_, "time_encoding", "time") == "periodic"
         return embed_light_curves(
-            self.encoder_, X, self.window, self.batch_size, self.device, self.strategy
+            self.encoder_, X, self.window, self.batch_size, self.device, self.strategy,
+            folded=periodic,
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

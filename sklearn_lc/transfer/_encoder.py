@@ -24,6 +24,7 @@ from ..utils._validation import LightCurveError
 __all__ = [
     "build_encoder",
     "check_encoder_range",
+    "check_folded",
     "embed_windows",
     "encoder_config",
     "transformer_from_encoder",
@@ -32,10 +33,12 @@ __all__ = [
 
 def build_encoder(d_model: int, n_heads: int, n_blocks: int, dim_feedforward: int | None = None,
                   dropout: float = 0.1, base: float = 1000.0,
-                  attention_dropout: float = 0.0) -> AstromerEncoder:
+                  attention_dropout: float = 0.0, time_encoding: str = "time",
+                  n_harmonics: int = 8, mag_scale: float = 1.0) -> AstromerEncoder:
     """Build a fresh encoder (the one of ``TransformerClassifier``)."""
     return AstromerEncoder(int(d_model), int(n_heads), int(n_blocks), dim_feedforward,
-                           float(dropout), float(base), float(attention_dropout))
+                           float(dropout), float(base), float(attention_dropout),
+                           str(time_encoding), int(n_harmonics), float(mag_scale))
 
 
 def encoder_config(encoder: AstromerEncoder) -> dict:
@@ -43,13 +46,15 @@ def encoder_config(encoder: AstromerEncoder) -> dict:
     layers = encoder.blocks.layers
     first = layers[0]
     d = int(encoder.d_model)
-    freq = encoder.pe.freq
+    time_encoding = str(getattr(encoder, "time_encoding", "time"))
     base = 1000.0
-    if d >= 4 and float(freq[2]) > 0:
-        base = float(round(float(freq[2]) ** (-d / 2.0), 3))
-        if not math.isfinite(base):
-            base = 1000.0
-    return {
+    if time_encoding == "time":
+        freq = encoder.pe.freq
+        if d >= 4 and float(freq[2]) > 0:
+            base = float(round(float(freq[2]) ** (-d / 2.0), 3))
+            if not math.isfinite(base):
+                base = 1000.0
+    config = {
         "d_model": d,
         "n_heads": int(first.self_attn.num_heads),
         "n_blocks": len(layers),
@@ -58,6 +63,14 @@ def encoder_config(encoder: AstromerEncoder) -> dict:
         "base": base,
         "attention_dropout": float(first.self_attn.dropout),
     }
+    # keys beyond the ones of 0.1 / 0.2 only when they differ from the defaults
+    if time_encoding != "time":
+        config["time_encoding"] = time_encoding
+        config["n_harmonics"] = int(encoder.pe.n_harmonics)
+    mag_scale = float(getattr(encoder, "mag_scale", 1.0))
+    if mag_scale != 1.0:
+        config["mag_scale"] = mag_scale
+    return config
 
 
 def transformer_from_encoder(encoder: AstromerEncoder, n_classes: int,
@@ -101,6 +114,22 @@ def check_encoder_range(lcs: list) -> None:
             )
 
 
+def check_folded(lcs: list) -> None:
+    """Refuse curves whose times are not phases in [0, 1] (a periodic encoder reads folds).
+
+    Raises
+    ------
+    LightCurveError
+        Naming the first star with a time outside [0, 1].
+    """
+    for i, (t, _, _) in enumerate(lcs):
+        if t.size and (float(t.min()) < 0.0 or float(t.max()) > 1.0):
+            raise LightCurveError(
+                i, f"times span {float(t.min()):.4g} to {float(t.max()):.4g}, not phases in "
+                "[0, 1]: an encoder with time_encoding='periodic' reads folded light curves; "
+                "fold them with PhaseFold first")
+
+
 def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
                   device: str = "cpu") -> np.ndarray:
     """Masked mean of the encoder's outputs over the real observations, float32 (n, d)."""
@@ -120,14 +149,16 @@ def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
 
 
 def embed_light_curves(encoder: nn.Module, X, window: int, batch_size: int,
-                       device: str = "cpu", strategy: str = "first") -> np.ndarray:
+                       device: str = "cpu", strategy: str = "first",
+                       folded: bool = False) -> np.ndarray:
     """Embed light curves: validate, check ranges, one window per star, masked-mean embedding.
 
     The path shared by :class:`~sklearn_lc.EncoderEmbedding` and
     :meth:`MaskedPretrainer.transform <sklearn_lc.MaskedPretrainer.transform>`:
     :func:`~sklearn_lc.utils.check_light_curves`, :func:`check_encoder_range`,
-    a :class:`~sklearn_lc.WindowPad` window (``strategy`` "first", "last" or
-    "subsample"), then :func:`embed_windows`. Returns float32 ``(n_stars, d_model)``.
+    (:func:`check_folded` too when ``folded``), a :class:`~sklearn_lc.WindowPad`
+    window (``strategy`` "first", "last" or "subsample"), then
+    :func:`embed_windows`. Returns float32 ``(n_stars, d_model)``.
     """
     from ..transformers._windows import WindowPad
     from ..utils._validation import check_light_curves
@@ -136,5 +167,7 @@ def embed_light_curves(encoder: nn.Module, X, window: int, batch_size: int,
         raise ValueError("embed_light_curves needs a deterministic strategy, not 'random'")
     lcs = check_light_curves(X)
     check_encoder_range(lcs)
+    if folded:
+        check_folded(lcs)
     W = WindowPad(window=window, strategy=strategy).fit_transform(lcs)
     return embed_windows(encoder, W, batch_size, device)

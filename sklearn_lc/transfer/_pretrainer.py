@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import GradientNormClipping
 from skorch.helper import predefined_split
@@ -23,6 +23,7 @@ from ..utils._validation import check_light_curves
 from ._encoder import (
     build_encoder,
     check_encoder_range,
+    check_folded,
     embed_light_curves,
     encoder_config,
 )
@@ -39,10 +40,26 @@ from ._masking import ReconstructionHead
 __all__ = ["MaskedPretrainer"]
 
 
-def _windows(lcs: list, window: int, rng: np.random.RandomState | None) -> np.ndarray:
-    """Windows of ``window`` consecutive points: random crops (seeded by rng) or the first ones."""
+def _windows(lcs: list, window: int, rng: np.random.RandomState | None,
+             periodic: bool = False) -> np.ndarray:
+    """Windows of ``window`` points of each curve, random (seeded by ``rng``) or fixed.
+
+    Unfolded curves: ``window`` consecutive points, a random crop or the first
+    ones. Folded curves (``periodic``): points spread over the whole cycle, a
+    random subset (kept in phase order) or evenly spaced ones.
+    """
     if rng is None:
-        return WindowPad(window=window, strategy="first").fit_transform(lcs)
+        strategy = "subsample" if periodic else "first"
+        return WindowPad(window=window, strategy=strategy).fit_transform(lcs)
+    if periodic:
+        picked = []
+        for lc in lcs:
+            n = lc[0].shape[0]
+            if n > window:
+                idx = np.sort(rng.choice(n, window, replace=False))
+                lc = tuple(a[idx] for a in lc)
+            picked.append(lc)
+        return WindowPad(window=window, strategy="first").fit_transform(picked)
     seed = int(rng.randint(2**31 - 1))
     return WindowPad(window=window, strategy="random", random_state=seed).fit_transform(lcs)
 
@@ -80,6 +97,26 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         Dropout inside the attention blocks.
     window : int, default=200
         Observations per window.
+    time_encoding : {"time", "periodic"}, default="time"
+        ``"time"``: ASTROMER's encoding of observation times in days, for
+        unfolded curves; the windows are ``window`` consecutive observations
+        (a random crop every epoch). ``"periodic"``: the encoding of phases
+        (:class:`~sklearn_lc.nn.PhasePositionalEncoding`), for curves folded
+        at their period by :class:`~sklearn_lc.PhaseFold` (times are phases
+        in [0, 1]; other times are refused); the windows are ``window``
+        observations spread over the whole cycle (a random subset every epoch,
+        evenly spaced ones for validation and ``transform``).
+    n_harmonics : int, default=8
+        Harmonics of the ``"periodic"`` encoding.
+    mag_scale : float, default=1.0
+        Factor on the (mean-subtracted) magnitudes before the encoder's input
+        projection, part of the encoder (it travels with the weights). A
+        tenth of a magnitude is small beside the unit-sized positional
+        encoding, and Adam grows the projection slowly: a periodic
+        transformer trained from scratch on folded CRTS curves reached
+        macro-F1 0.66 after 5 epochs with 10, 0.17 with 1 (7 classes, one
+        fold; 0.51 with each window scaled to unit deviation, which loses the
+        amplitude).
     max_epochs : int, default=20
         Training epochs.
     lr : float, default=1e-3
@@ -143,6 +180,9 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "window": [Interval(Integral, 2, None, closed="left")],
+        "time_encoding": [StrOptions({"time", "periodic"})],
+        "n_harmonics": [Interval(Integral, 1, None, closed="left")],
+        "mag_scale": [Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -163,6 +203,9 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         n_blocks: int = 2,
         dropout: float = 0.1,
         window: int = 200,
+        time_encoding: str = "time",
+        n_harmonics: int = 8,
+        mag_scale: float = 1.0,
         max_epochs: int = 20,
         lr: float = 1e-3,
         batch_size: int = 64,
@@ -180,6 +223,9 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         self.n_blocks = n_blocks
         self.dropout = dropout
         self.window = window
+        self.time_encoding = time_encoding
+        self.n_harmonics = n_harmonics
+        self.mag_scale = mag_scale
         self.max_epochs = max_epochs
         self.lr = lr
         self.batch_size = batch_size
@@ -193,6 +239,17 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
+    def _periodic(self) -> bool:
+        return self.time_encoding == "periodic"
+
+    def _check_input(self, X: Any) -> list:
+        """Validate light curves, check their ranges (and that folded ones are folded)."""
+        lcs = check_light_curves(X, min_points=2)
+        check_encoder_range(lcs)
+        if self._periodic():
+            check_folded(lcs)
+        return lcs
+
     def _fractions(self) -> tuple:
         return (self.mask_fraction, self.random_fraction, self.same_fraction)
 
@@ -216,8 +273,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
             raise ValueError("random_fraction + same_fraction must be <= 1")
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} is not a multiple of n_heads={self.n_heads}")
-        lcs = check_light_curves(X, min_points=2)
-        check_encoder_range(lcs)
+        lcs = self._check_input(X)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(2**31 - 1))
         # torch's global RNG is seeded inside a fork (as for every network of the package):
@@ -233,7 +289,9 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         n_valid = int(round(self.valid_fraction * n)) if n >= 4 else 0
         valid_idx, train_idx = np.sort(perm[:n_valid]), np.sort(perm[n_valid:])
         train = [lcs[i] for i in train_idx]
-        W_valid = _windows([lcs[i] for i in valid_idx], self.window, None) if n_valid else None
+        periodic = self._periodic()
+        W_valid = (_windows([lcs[i] for i in valid_idx], self.window, None, periodic)
+                   if n_valid else None)
         warm = self.warm_start and hasattr(self, "encoder_")
         if warm:
             encoder, head, start = self._warm_modules()
@@ -242,7 +300,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
             mask_seed = seed + start
         else:
             encoder = build_encoder(self.d_model, self.n_heads, self.n_blocks,
-                                    dropout=self.dropout)
+                                    dropout=self.dropout, time_encoding=self.time_encoding,
+                                    n_harmonics=self.n_harmonics, mag_scale=self.mag_scale)
             head = ReconstructionHead(self.d_model)
             start, crop_rng, mask_seed = 0, rng, seed
         model = MaskedModel(encoder, head).to(self.device)
@@ -261,7 +320,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
             net.start_best_ = (pooled_rmse(model, W_valid, seed + 1, self.batch_size,
                                            self._fractions(), self.device),
                                copy.deepcopy(model.state_dict()))
-        net.fit(CropDataset(train, lambda part: _windows(part, self.window, crop_rng)), None)
+        net.fit(CropDataset(train, lambda part: _windows(part, self.window, crop_rng, periodic)),
+                None)
         history = list(getattr(self, "history_", [])) if warm else []
         for row in net.history:
             history.append({"epoch": start + int(row["epoch"]),
@@ -284,8 +344,12 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
     def _warm_modules(self) -> tuple:
         """Return the fitted encoder and head to go on training, and the last epoch."""
         cfg = encoder_config(self.encoder_)
-        for name in ("d_model", "n_heads", "n_blocks"):
-            if int(cfg[name]) != int(getattr(self, name)):
+        cfg.setdefault("time_encoding", "time")
+        cfg.setdefault("n_harmonics", self.n_harmonics)
+        cfg.setdefault("mag_scale", 1.0)
+        for name in ("d_model", "n_heads", "n_blocks", "time_encoding", "n_harmonics",
+                     "mag_scale"):
+            if cfg[name] != getattr(self, name):
                 raise ValueError(
                     f"warm_start=True: {name}={getattr(self, name)} does not match the fitted "
                     f"encoder ({name}={cfg[name]}); set it to {cfg[name]} or warm_start=False")
@@ -300,15 +364,20 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : light curves
-            Any input accepted by :func:`~sklearn_lc.utils.check_light_curves`;
-            each star is cut to its first ``window`` observations.
+            Any input accepted by :func:`~sklearn_lc.utils.check_light_curves`
+            (folded curves with ``time_encoding="periodic"``); each star is cut
+            to its first ``window`` observations (``window`` evenly spaced ones
+            of a folded curve).
 
         Returns
         -------
         E : ndarray of shape (n_stars, d_model), float32
         """
         check_is_fitted(self, "encoder_")
-        return embed_light_curves(self.encoder_, X, self.window, self.batch_size, self.device)
+        periodic = self._periodic()
+        return embed_light_curves(self.encoder_, X, self.window, self.batch_size, self.device,
+                                  strategy="subsample" if periodic else "first",
+                                  folded=periodic)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Return ``emb_0 ... emb_{d_model-1}``."""
@@ -318,9 +387,8 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
     def score(self, X: Any, y: Any = None) -> float:
         """Return minus the masked RMSE on the first windows of ``X`` (seeded masks)."""
         check_is_fitted(self, "encoder_")
-        lcs = check_light_curves(X, min_points=2)
-        check_encoder_range(lcs)
-        W = _windows(lcs, self.window, None)
+        lcs = self._check_input(X)
+        W = _windows(lcs, self.window, None, self._periodic())
         model = MaskedModel(self.encoder_, self.reconstruction_)
         return -pooled_rmse(model, W, 12345, self.batch_size, self._fractions(), self.device)
 

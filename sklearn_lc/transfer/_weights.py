@@ -3,7 +3,8 @@
 Weights are model directories of :mod:`sklearn_lc.model_io` (kind
 ``"encoder"``: a :class:`~sklearn_lc.MaskedPretrainer`; kind ``"network"``: a
 fitted deep classifier). Shipped weights live in ``sklearn_lc/transfer/weights/``
-and are named by their folder (``"crts"``, ``"crts-features"``). Weight files of
+and are named by their folder (``"crts"``, ``"folded"``, ``"crts-features"``,
+``"crts-hybrid"``). Weight files of
 sklearn_lc 0.1 (``name.json`` + ``name.safetensors``) load too.
 """
 
@@ -27,7 +28,7 @@ def shipped_weights() -> list[str]:
     Returns
     -------
     names : list of str
-        E.g. ``["crts", "crts-features"]``.
+        E.g. ``["crts", "crts-features", "crts-hybrid", "folded"]``.
 
     Examples
     --------
