@@ -103,6 +103,14 @@ def models(seed: int, epochs: int, enc: dict, mlp_epochs: int, early_stopping: b
     out["hybrid-scratch"] = ("featurefold", lambda: HybridClassifier(**hyb))
     out["hybrid-transfer"] = ("featurefold", lambda: TransferClassifier(
         "crts-hybrid", freeze="none", backbone_lr_factor=0.3, **hyb))
+    # the periodic transformer on 64 points of the folded curve (the shipped "folded"
+    # encoder's input): from scratch at its size, and fine-tuned from it
+    fold = dict(common, lr=1e-3, lr_schedule="cosine", early_stopping=False)
+    out["folded-scratch"] = ("folded", lambda: TransformerClassifier(
+        module__d_model=64, module__time_encoding="periodic", module__mag_scale=10.0,
+        module__head_hidden=(128,), **fold))
+    out["folded-transfer"] = ("folded", lambda: TransferClassifier(
+        "folded", freeze="none", backbone_lr_factor=1.0, **fold))
     return out
 
 
@@ -113,7 +121,7 @@ def training(name: str, args) -> str:
     how = "early stopping" if args.early_stopping else "no validation split"
     if name.startswith("mlp-"):
         return f"{args.mlp_epochs} ep, {how}"
-    if name.startswith("hybrid-"):
+    if name.startswith(("hybrid-", "folded-")):
         return f"{args.epochs} ep, cosine, {how}"
     return f"{args.epochs} ep, {how}"
 
@@ -178,7 +186,8 @@ def main() -> None:
     F = FF = None
     t_feat = None
     if wanted is None or wanted & {"rf-features", "mlp-scratch", "mlp-transfer",
-                                   "hybrid-scratch", "hybrid-transfer"}:
+                                   "hybrid-scratch", "hybrid-transfer", "folded-scratch",
+                                   "folded-transfer"}:
         # one period search for both inputs: FeatureFold's rows start with the 16 features
         # of FeatureExtractor's defaults (those the shipped "crts-features" was trained on)
         t0 = time.perf_counter()
@@ -190,7 +199,14 @@ def main() -> None:
             if args.featurefold_cache is not None:
                 np.save(args.featurefold_cache, FF)
         F = FF[:, :len(FEATURE_NAMES)]
-    inputs = {"windows": W, "embedding": E, "features": F, "featurefold": FF}
+    folded = None
+    if FF is not None:  # folded at the features' period, as the "folded" encoder was trained
+        period = FF[:, list(FEATURE_NAMES).index("period")].astype(np.float64)
+        curves = sklearn_lc.PhaseFold(period=period, align="faintest",
+                                      on_bad_period="baseline").fit_transform(X)
+        folded = WindowPad(window=64, strategy="subsample").fit_transform(curves)
+    inputs = {"windows": W, "embedding": E, "features": F, "featurefold": FF,
+              "folded": folded}
     shipped = MaskedPretrainer.load("crts")
     enc = encoder_config(shipped.encoder_)
 
@@ -288,7 +304,12 @@ def write_md(out: dict) -> None:
         "defaults), 'no validation split' means every epoch on all labelled stars. "
         "`transfer-frozen`: freeze='encoder', lr 3e-3; `transfer-finetune`: freeze='none', "
         "backbone_lr_factor 0.3, lr 1e-3; `mlp-transfer` from the shipped `crts-features` "
-        "(freeze='none', backbone_lr_factor 0.3); forests: 300 trees, balanced. Encoder: "
+        "(freeze='none', backbone_lr_factor 0.3); `folded-*`: the periodic transformer "
+        "(d_model 64, magnitudes x 10) on 64 points spread over the curve folded at the "
+        "features' period, lr 1e-3, cosine, `folded-transfer` fine-tuned from the shipped "
+        "`folded` encoder (freeze='none', backbone_lr_factor 1; pretrained on the folded curves "
+        "of every CRTS, ASAS and SDSS star, these ASAS stars included, labels unused); "
+        "forests: 300 trees, balanced. Encoder: "
         f"d_model {out['encoder']['d_model']}, {out['encoder']['n_heads']} heads, "
         f"{out['encoder']['n_blocks']} blocks (the shipped `crts` weights, best pretraining "
         f"epoch {out.get('encoder_best_epoch')}).", "",

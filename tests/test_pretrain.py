@@ -235,8 +235,19 @@ def test_periodic_pretraining_on_folded_curves_roundtrips(tmp_path):
     assert loaded.encoder_.time_encoding == "periodic" and loaded.encoder_.mag_scale == 10.0
     assert loaded.encoder_.pe.n_harmonics == 8
     np.testing.assert_allclose(loaded.transform(F), E, atol=1e-6)
-    np.testing.assert_allclose(EncoderEmbedding(loaded, window=32, strategy="subsample")
-                               .fit_transform(F), E, atol=1e-6)
+    # EncoderEmbedding's "auto" windows of a periodic encoder: points spread over the cycle
+    np.testing.assert_allclose(EncoderEmbedding(loaded, window=32).fit_transform(F), E,
+                               atol=1e-6)
+    first = EncoderEmbedding(loaded, window=32, strategy="first").fit_transform(F)
+    assert not np.allclose(first, E, atol=1e-4)
+
+
+def test_embedding_auto_strategy_of_a_time_encoder_is_first():
+    X, _ = make_light_curves(4, n_points=(60, 90), random_state=3)
+    pre = MaskedPretrainer(**TINY, max_epochs=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(
+        EncoderEmbedding(pre, window=30).fit_transform(X),
+        EncoderEmbedding(pre, window=30, strategy="first").fit_transform(X))
 
 
 def test_periodic_encoder_refuses_unfolded_curves_naming_the_star():

@@ -37,11 +37,13 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         ``fit``; the estimator is not modified).
     window : int, default=200
         Observations per window.
-    strategy : {"first", "last", "subsample"}, default="first"
+    strategy : {"auto", "first", "last", "subsample"}, default="auto"
         How a longer curve is cut (see :class:`~sklearn_lc.WindowPad`).
-        An encoder with the periodic encoding (e.g. ``"folded"``) reads
-        curves folded by :class:`~sklearn_lc.PhaseFold` (other times are
-        refused); give it ``"subsample"``, the windows it was trained on.
+        ``"auto"``: ``"first"`` for an encoder of observation times (e.g.
+        ``"crts"``), ``"subsample"`` (points spread over the cycle, as in its
+        pretraining) for an encoder with the periodic encoding (e.g.
+        ``"folded"``), which reads curves folded by
+        :class:`~sklearn_lc.PhaseFold` (other times are refused).
     batch_size : int, default=256
         Windows per forward pass.
     device : str, default="cpu"
@@ -66,7 +68,7 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "weights": [str, os.PathLike, BaseEstimator],
         "window": [Interval(Integral, 1, None, closed="left")],
-        "strategy": [StrOptions({"first", "last", "subsample"})],
+        "strategy": [StrOptions({"auto", "first", "last", "subsample"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
     }
@@ -80,7 +82,7 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         self,
         weights: Any = "crts",
         window: int = 200,
-        strategy: str = "first",
+        strategy: str = "auto",
         batch_size: int = 256,
         device: str = "cpu",
     ):
@@ -130,8 +132,11 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
 
         check_is_fitted(self, "encoder_")
         periodic = getattr(self.encoder_, "time_encoding", "time") == "periodic"
+        strategy = self.strategy
+        if strategy == "auto":
+            strategy = "subsample" if periodic else "first"
         return embed_light_curves(
-            self.encoder_, X, self.window, self.batch_size, self.device, self.strategy,
+            self.encoder_, X, self.window, self.batch_size, self.device, strategy,
             folded=periodic,
         )
 
