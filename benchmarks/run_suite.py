@@ -260,14 +260,11 @@ def build_pipelines(quick: bool, seed: int, n_jobs: int) -> dict:
     P["hybrid-transformer"] = lambda: (sklearn_lc.HybridClassifier(
         backbone="transformer", **folded), "featurefold")
     # the point-by-point sequence models on folded curves: PhaseFold at the features'
-    # period, then WindowPad(200, "subsample"); the transformer with the periodic encoding
+    # period, then WindowPad(200, "subsample")
     P["cnn-lstm-folded-windows"] = lambda: (sklearn_lc.CNNLSTMClassifier(
         lr=2e-3, module__augment_noise=1.0, module__augment_drop=0.1,
         module__augment_phase_shift=0.05, **dict(deep, max_epochs=2 if quick else 30)),
         "folded")
-    P["transformer-folded-windows"] = lambda: (sklearn_lc.TransformerClassifier(
-        head="mlp", module__time_encoding="periodic", module__augment_noise=1.0,
-        module__augment_drop=0.1, module__augment_phase_shift=0.05, **transformer), "folded")
     # the periodic transformer on 64 points spread over the folded cycle, magnitudes x 10
     # (module__mag_scale; CRTS 7-class fold 0 after 5 epochs: macro-F1 0.66, against 0.17
     # with 1 and 0.51 with each window scaled to unit deviation), from scratch and fine-tuned
@@ -704,7 +701,8 @@ def main(argv=None):
     p.add_argument("--pipelines", default="rf-features,rf-dmdt,hgb-features,hgb-all,"
                    "rf-features-p2,hgb-features-p2,hgb-all-p2,cnn-dmdt,"
                    "cnn-dmdt-bn,cnn-fdhist,cnn-lstm,transformer-mlp,transformer-lstm,stacking,"
-                   "cnn-folded,cnn-lstm-folded,transformer-folded,hybrid,hybrid-cnn-lstm,"
+                   "cnn-folded,cnn-lstm-folded,transformer-folded,transformer-folded-64,"
+                   "transformer-folded-pretrained,hybrid,hybrid-cnn-lstm,"
                    "hybrid-transformer")
     p.add_argument("--votes", default="hgb-all+cnn-dmdt,rf-features+hgb-all+cnn-dmdt,"
                    "hgb-features-p2+cnn-dmdt,hgb-features-p2+hgb-all+cnn-dmdt,hgb-all-p2+cnn-dmdt,"
