@@ -131,13 +131,8 @@ class EncoderEmbedding(TransformerMixin, BaseEstimator):
         from ._encoder import embed_light_curves
 
         check_is_fitted(self, "encoder_")
-        periodic = getattr(self.encoder_, "time_encoding", "time") == "periodic"
-        strategy = self.strategy
-        if strategy == "auto":
-            strategy = "subsample" if periodic else "first"
         return embed_light_curves(
-            self.encoder_, X, self.window, self.batch_size, self.device, strategy,
-            folded=periodic,
+            self.encoder_, X, self.window, self.batch_size, self.device, self.strategy
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

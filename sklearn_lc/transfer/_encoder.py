@@ -27,6 +27,7 @@ __all__ = [
     "check_folded",
     "embed_windows",
     "encoder_config",
+    "fixed_strategy",
     "transformer_from_encoder",
 ]
 
@@ -148,16 +149,26 @@ def embed_windows(encoder: nn.Module, W: np.ndarray, batch_size: int,
     return E
 
 
-def embed_light_curves(encoder: nn.Module, X, window: int, batch_size: int,
-                       device: str = "cpu", strategy: str = "first",
-                       folded: bool = False) -> np.ndarray:
+def fixed_strategy(periodic: bool) -> str:
+    """WindowPad strategy of the deterministic windows an encoder reads.
+
+    The first observations of an unfolded curve (``"first"``); points spread
+    over the whole cycle of a folded one (``"subsample"``), for an encoder
+    with the periodic encoding.
+    """
+    return "subsample" if periodic else "first"
+
+
+def embed_light_curves(encoder: AstromerEncoder, X, window: int, batch_size: int,
+                       device: str = "cpu", strategy: str = "auto") -> np.ndarray:
     """Embed light curves: validate, check ranges, one window per star, masked-mean embedding.
 
     The path shared by :class:`~sklearn_lc.EncoderEmbedding` and
     :meth:`MaskedPretrainer.transform <sklearn_lc.MaskedPretrainer.transform>`:
-    :func:`~sklearn_lc.utils.check_light_curves`, :func:`check_encoder_range`,
-    (:func:`check_folded` too when ``folded``), a :class:`~sklearn_lc.WindowPad`
-    window (``strategy`` "first", "last" or "subsample"), then
+    :func:`~sklearn_lc.utils.check_light_curves`, :func:`check_encoder_range`
+    (and :func:`check_folded` for an encoder with the periodic encoding), a
+    :class:`~sklearn_lc.WindowPad` window (``strategy`` "first", "last",
+    "subsample", or "auto": :func:`fixed_strategy` of the encoder), then
     :func:`embed_windows`. Returns float32 ``(n_stars, d_model)``.
     """
     from ..transformers._windows import WindowPad
@@ -165,9 +176,12 @@ def embed_light_curves(encoder: nn.Module, X, window: int, batch_size: int,
 
     if strategy == "random":
         raise ValueError("embed_light_curves needs a deterministic strategy, not 'random'")
+    periodic = encoder.time_encoding == "periodic"
+    if strategy == "auto":
+        strategy = fixed_strategy(periodic)
     lcs = check_light_curves(X)
     check_encoder_range(lcs)
-    if folded:
+    if periodic:
         check_folded(lcs)
     W = WindowPad(window=window, strategy=strategy).fit_transform(lcs)
     return embed_windows(encoder, W, batch_size, device)

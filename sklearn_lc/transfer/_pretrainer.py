@@ -26,6 +26,7 @@ from ._encoder import (
     check_folded,
     embed_light_curves,
     encoder_config,
+    fixed_strategy,
 )
 from ._masked_net import (
     CropDataset,
@@ -49,8 +50,7 @@ def _windows(lcs: list, window: int, rng: np.random.RandomState | None,
     random subset (kept in phase order) or evenly spaced ones.
     """
     if rng is None:
-        strategy = "subsample" if periodic else "first"
-        return WindowPad(window=window, strategy=strategy).fit_transform(lcs)
+        return WindowPad(window=window, strategy=fixed_strategy(periodic)).fit_transform(lcs)
     if periodic:
         picked = []
         for lc in lcs:
@@ -374,10 +374,7 @@ class MaskedPretrainer(TransformerMixin, BaseEstimator):
         E : ndarray of shape (n_stars, d_model), float32
         """
         check_is_fitted(self, "encoder_")
-        periodic = self._periodic()
-        return embed_light_curves(self.encoder_, X, self.window, self.batch_size, self.device,
-                                  strategy="subsample" if periodic else "first",
-                                  folded=periodic)
+        return embed_light_curves(self.encoder_, X, self.window, self.batch_size, self.device)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Return ``emb_0 ... emb_{d_model-1}``."""
