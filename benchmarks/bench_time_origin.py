@@ -151,6 +151,14 @@ def transfer(Fc: dict, yc: dict, Fa: dict, ya: dict, seeds: list) -> list:
     return rows
 
 
+def _mean_std(sel: list) -> dict:
+    """Mean and standard deviation of the accuracy and macro-F1 of some result rows."""
+    acc = np.array([r["accuracy"] for r in sel])
+    f1 = np.array([r["macro_f1"] for r in sel])
+    return {"accuracy": float(acc.mean()), "accuracy_std": float(acc.std()),
+            "macro_f1": float(f1.mean()), "macro_f1_std": float(f1.std())}
+
+
 def summarise_transfer(rows: list) -> list:
     out = []
     keys = []
@@ -161,13 +169,9 @@ def summarise_transfer(rows: list) -> list:
     for level, model, mode, origin in keys:
         sel = [r for r in rows if (r["level"], r["model"], r["mode"], r["asas_origin"])
                == (level, model, mode, origin)]
-        acc = np.array([r["accuracy"] for r in sel])
-        f1 = np.array([r["macro_f1"] for r in sel])
         out.append({"level": level, "model": model, "mode": mode, "asas_origin": origin,
                     "classes": sel[0]["classes"], "n_train": sel[0]["n_train"],
-                    "n_test": sel[0]["n_test"], "n_seeds": len(sel),
-                    "accuracy": float(acc.mean()), "accuracy_std": float(acc.std()),
-                    "macro_f1": float(f1.mean()), "macro_f1_std": float(f1.std())})
+                    "n_test": sel[0]["n_test"], "n_seeds": len(sel), **_mean_std(sel)})
     return out
 
 
@@ -178,12 +182,8 @@ def summarise_cv(rows: list) -> list:
     for mode, model, tr, te in keys:
         sel = [r for r in rows if (r["mode"], r["model"], r["train_origin"], r["test_origin"])
                == (mode, model, tr, te)]
-        acc = np.array([r["accuracy"] for r in sel])
-        f1 = np.array([r["macro_f1"] for r in sel])
         out.append({"mode": mode, "model": model, "train_origin": tr, "test_origin": te,
-                    "accuracy": float(acc.mean()), "accuracy_std": float(acc.std()),
-                    "macro_f1": float(f1.mean()), "macro_f1_std": float(f1.std()),
-                    "n_folds": len(sel)})
+                    **_mean_std(sel), "n_folds": len(sel)})
     return out
 
 
