@@ -93,9 +93,18 @@ def ref_features(t, m, err, period):
     f["phi21"] = np.arctan(-p1[3] / p1[4]) - 2 * ph1
     f["phi31"] = np.arctan(-p1[5] / p1[6]) - 3 * ph1
     folded = sorted(zip(t % (2 * period), m), key=lambda x: x[0])
-    fd = [x[0] for x in folded]
-    fm = [x[1] for x in folded]
-    f["phase_eta"] = sum((fm[i + 1] - fm[i]) ** 2 for i in range(n - 1)) / (n - 1) / wstd**2
+    f.update(ref_folded_stats([x[0] for x in folded], [x[1] for x in folded], wmean, wstd))
+    return np.array([f[name] for name in FEATURE_NAMES])
+
+
+def ref_folded_stats(fd, fm, wmean, wstd):
+    """phase_eta, phase_cusum and the slope percentiles of a curve folded at twice its period.
+
+    ``fd``, ``fm``: the folded times and magnitudes in phase order; ``wmean``, ``wstd``:
+    the error-weighted mean and deviation of the magnitudes.
+    """
+    n = len(fm)
+    f = {"phase_eta": sum((fm[i + 1] - fm[i]) ** 2 for i in range(n - 1)) / (n - 1) / wstd**2}
     cs, acc = [], 0.0
     for x in fm:
         acc += x - wmean
@@ -106,7 +115,7 @@ def ref_features(t, m, err, period):
     ]
     f["slope_per10"] = np.percentile(slopes, 10)
     f["slope_per90"] = np.percentile(slopes, 90)
-    return np.array([f[name] for name in FEATURE_NAMES])
+    return f
 
 
 TOL = {name: (1e-5, 1e-6) for name in FEATURE_NAMES}
@@ -454,18 +463,7 @@ def ref_brightest(t, m, err, period):
     x0 = (np.pi - psi[0]) % (2 * np.pi)
     t0 = t[0] + period * x0 / (2 * np.pi)
     folded = sorted(zip((t - t0) % (2 * period), m, range(n)), key=lambda p: (p[0], p[2]))
-    fd = [p[0] for p in folded]
-    fm = [p[1] for p in folded]
-    f["phase_eta"] = sum((fm[i + 1] - fm[i]) ** 2 for i in range(n - 1)) / (n - 1) / wstd**2
-    cs, acc = [], 0.0
-    for v in fm:
-        acc += v - wmean
-        cs.append(acc / n / wstd)
-    f["phase_cusum"] = max(cs) - min(cs)
-    slopes = [(fd[i + 1] - fd[i]) / (fm[i + 1] - fm[i]) for i in range(n - 1)
-              if fm[i + 1] != fm[i]]
-    f["slope_per10"] = np.percentile(slopes, 10)
-    f["slope_per90"] = np.percentile(slopes, 90)
+    f.update(ref_folded_stats([p[0] for p in folded], [p[1] for p in folded], wmean, wstd))
     return f
 
 
