@@ -100,10 +100,6 @@ def test_costly_work_below_process_threshold_stays_in_process(idle):
 def test_processes_when_work_exceeds_the_threshold(monkeypatch, idle):
     # the threshold is a module constant; lowered here instead of running a minute of work
     monkeypatch.setattr(_parallel, "MIN_PROCESS_SECONDS", 0.2)
-    # the copy check (tested on its own) compares a sub-millisecond pickle timing with 0.4 ms
-    # here: one scheduling hiccup turned it to "serial" once in a full run; not what this
-    # test is about, so it gets a wide margin
-    monkeypatch.setattr(_parallel, "MAX_TRANSFER_FRACTION", 1.0)
     items = list(range(300))
     out = map_chunks(_slow_where, items, n_jobs=2)
     np.testing.assert_array_equal(out[:, 0], items)
